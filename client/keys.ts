@@ -1,0 +1,82 @@
+// Key generation, loading and signing for clients (registries, banks, ...). Signing uses @noble/ed25519;
+// the node verifies with node:crypto (node/crypto/verify.ts) and a test shows the two agree byte for byte.
+import * as ed from '@noble/ed25519'
+import { sha512 } from '@noble/hashes/sha2.js'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, txId, txSignBytes, type SignedTx, type Tx, type TxBodies, type TxKind } from './wire.ts'
+
+ed.hashes.sha512 = sha512
+
+export interface KeyPair {
+  /** 32-byte ed25519 seed. */
+  secretKey: Uint8Array
+  publicKey: Uint8Array
+}
+
+export function generateKeyPair(): KeyPair {
+  const secretKey = new Uint8Array(randomBytes(32))
+  return { secretKey, publicKey: ed.getPublicKey(secretKey) }
+}
+
+export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
+  if (secretKey.length !== 32) throw new Error('an ed25519 secret key is 32 bytes')
+  return { secretKey, publicKey: ed.getPublicKey(secretKey) }
+}
+
+export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return ed.sign(message, secretKey)
+}
+
+/** Strict verification (zip215 off: non-canonical encodings are rejected), the reference for the node's verifier. */
+export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return ed.verify(signature, message, publicKey, { zip215: false })
+  } catch {
+    return false
+  }
+}
+
+export interface KeyFile {
+  type: 'tonne-ed25519'
+  name: string
+  publicKey: string
+  secretKey: string
+}
+
+/** Writes a key file readable only by its owner (mode 0600). */
+export function writeKeyFile(path: string, name: string, keyPair: KeyPair): void {
+  const file: KeyFile = { type: 'tonne-ed25519', name, publicKey: bytesToHex(keyPair.publicKey), secretKey: bytesToHex(keyPair.secretKey) }
+  writeFileSync(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
+  chmodSync(path, 0o600)
+}
+
+export function readKeyFile(path: string): KeyPair & { name: string } {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new Error(`cannot read key file ${path}: ${(error as Error).message}`)
+  }
+  const file = parsed as Partial<KeyFile>
+  if (file === null || typeof file !== 'object' || file.type !== 'tonne-ed25519' || typeof file.secretKey !== 'string' || !/^[0-9a-f]{64}$/.test(file.secretKey)) {
+    throw new Error(`${path} is not a tonne key file (expected {"type":"tonne-ed25519","secretKey":"<64 hex>"})`)
+  }
+  const keyPair = keyPairFromSecret(hexToBytes(file.secretKey))
+  if (typeof file.publicKey === 'string' && file.publicKey !== bytesToHex(keyPair.publicKey)) throw new Error(`${path}: publicKey does not match secretKey`)
+  return { ...keyPair, name: typeof file.name === 'string' ? file.name : '' }
+}
+
+export interface SignedTxWithId extends SignedTx {
+  id: string
+  /** encodeSignedTx bytes, ready for POST /txs. */
+  bytes: Uint8Array
+}
+
+/** Encodes a transaction once, signs those exact bytes and returns them with the id. */
+export function signTx<K extends TxKind>(keyPair: KeyPair, chainId: string, kind: K, nonce: number, body: TxBodies[K]): SignedTxWithId {
+  const tx: Tx<K> = { chainId, kind, sender: keyPair.publicKey, nonce, body }
+  const txBytes = encodeTx(tx)
+  const signature = sign(txSignBytes(chainId, txBytes), keyPair.secretKey)
+  return { txBytes, signature, id: txId(txBytes), bytes: encodeSignedTx({ txBytes, signature }) }
+}

@@ -1,0 +1,581 @@
+// The wire format of tonne: transaction, block, vote and proposal types, their canonical encoding, hashing
+// and the exact bytes that get signed. Both the client and the node import this module and nothing else
+// defines bytes that cross a process boundary.
+//
+// Rules:
+// - A transaction is encoded once (msgpack) by its author; those exact bytes are signed and travel; nobody
+//   re-encodes a transaction to verify it. Its id is sha256 of those bytes.
+// - Votes and proposals are signed over a fixed binary layout built from their fields (signBytes*), so a
+//   commit certificate can be verified from its fields alone.
+// - Everything signed is domain-separated and includes the chain id.
+import { Packr } from 'msgpackr'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+
+export { bytesToHex, hexToBytes }
+
+// ---------------------------------------------------------------------------------------------------------
+// Limits that the wire format itself enforces.
+export const TX_BYTES_MAX = 64 * 1024
+export const BLOCK_TXS_MAX = 2_000
+export const BLOCK_BYTES_MAX = 8 * 1024 * 1024
+export const CHAIN_ID_LENGTH_MAX = 64
+export const STRING_FIELD_LENGTH_MAX = 4_096
+
+// ---------------------------------------------------------------------------------------------------------
+// Canonical msgpack: no records/structures (plain maps), integers as the smallest msgpack int, binary as bin.
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  bundleStrings: false,
+  mapsAsObjects: true,
+  int64AsType: 'number',
+  useFloat32: 0,
+} as ConstructorParameters<typeof Packr>[0])
+
+export function encode(value: unknown): Uint8Array {
+  const out = packr.pack(value)
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+}
+
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError'
+}
+
+/** Decode untrusted msgpack bytes; throws DecodeError (never anything else) on malformed input. */
+export function decode(bytes: Uint8Array): unknown {
+  try {
+    return packr.unpack(bytes)
+  } catch (error) {
+    throw new DecodeError(`malformed msgpack: ${(error as Error).message}`)
+  }
+}
+
+export function hash(bytes: Uint8Array): Uint8Array {
+  return sha256(bytes)
+}
+
+export function hashHex(bytes: Uint8Array): string {
+  return bytesToHex(sha256(bytes))
+}
+
+const textEncoder = new TextEncoder()
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const part of parts) length += part.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}
+
+function u32(value: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, value >>> 0)
+  return out
+}
+
+function u64(value: number): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(value))
+  return out
+}
+
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  return concatBytes(u32(bytes.length), bytes)
+}
+
+function domain(tag: string, chainId: string): Uint8Array {
+  return concatBytes(lengthPrefixed(textEncoder.encode(tag)), lengthPrefixed(textEncoder.encode(chainId)))
+}
+
+export const DOMAIN_TX = 'tonne/tx/v1'
+export const DOMAIN_VOTE = 'tonne/vote/v1'
+export const DOMAIN_PROPOSAL = 'tonne/proposal/v1'
+
+// ---------------------------------------------------------------------------------------------------------
+// Registries, roles and accounts.
+export const REGISTRY_CODES = ['VCS', 'GS', 'ACR', 'CAR', 'CERCARBONO'] as const
+export type RegistryCode = (typeof REGISTRY_CODES)[number]
+
+export const ROLES = ['registry', 'bank', 'marketplace', 'rating', 'operator'] as const
+export type Role = (typeof ROLES)[number]
+
+/** An account is identified by its ed25519 public key, as 64 lowercase hex characters. */
+export type AccountId = string
+
+// ---------------------------------------------------------------------------------------------------------
+// Transactions.
+export const TX_KINDS = [
+  'project.register',
+  'batch.issue',
+  'credit.transfer',
+  'credit.retire',
+  'credit.cancel',
+] as const
+export type TxKind = (typeof TX_KINDS)[number]
+
+/** A serial sub-range inside one batch's numbering space, inclusive on both ends. */
+export interface SerialRange {
+  start: number
+  end: number
+}
+
+export interface ProjectRegisterBody {
+  registry: RegistryCode
+  /** Program or standard the project is registered under (e.g. VCS, Gold Standard, ACR, CAR, Cercarbono). */
+  program: string
+  /** The registry's own project id (e.g. "1340" for Verra VCS1340, "GS11236", "ACR731", "CAR2264", "CDC-1"). */
+  projectId: string
+  name: string
+  developer: string
+  country: string
+  sector: string
+  methodology: string
+  status: string
+  /** Any further attributes the registry export carries, as strings. */
+  attributes: Record<string, string>
+}
+
+export interface BatchIssueBody {
+  registry: RegistryCode
+  projectId: string
+  /**
+   * The numbering space the serials live in. Verra's block numbers are global to the registry ("VCS");
+   * Gold Standard, ACR and CAR restart at 1 in each issuance batch ("GS/30307"); Cercarbono numbers
+   * positions inside a named batch ("CERCARBONO/CDC_1_1_1_321_14_1"). Always starts with `${registry}/`
+   * or equals the registry code.
+   */
+  space: string
+  serialStart: number
+  serialEnd: number
+  vintageStart: string
+  vintageEnd: string
+  unitType: string
+  labels: string[]
+  correspondingAdjustment: string
+  /** The registry's original serial string, kept for life. */
+  originalSerial: string
+  issuanceDate: string
+  /** Account that receives the issued credits; the issuing registry itself when empty. */
+  to: AccountId | ''
+}
+
+/** Either a quantity (lowest serials first) or an explicit sub-range; exactly one of the two. */
+export interface CreditSelection {
+  batchId: string
+  quantity: number
+  range: SerialRange | null
+}
+
+export interface CreditTransferBody extends CreditSelection {
+  to: AccountId
+}
+
+export interface CreditRetireBody extends CreditSelection {
+  beneficiary: string
+  purpose: string
+  reason: string
+  /** Date the retirement took effect in the source registry, when imported; empty otherwise. */
+  retiredOn: string
+}
+
+export interface CreditCancelBody extends CreditSelection {
+  reason: string
+}
+
+export interface TxBodies {
+  'project.register': ProjectRegisterBody
+  'batch.issue': BatchIssueBody
+  'credit.transfer': CreditTransferBody
+  'credit.retire': CreditRetireBody
+  'credit.cancel': CreditCancelBody
+}
+
+export interface Tx<K extends TxKind = TxKind> {
+  chainId: string
+  kind: K
+  /** ed25519 public key of the sender (32 bytes). */
+  sender: Uint8Array
+  /** Per-sender sequence number: the first transaction of an account has nonce 0. */
+  nonce: number
+  body: TxBodies[K]
+}
+
+/** What travels: the exact encoded transaction bytes and the signature over txSignBytes(chainId, txBytes). */
+export interface SignedTx {
+  txBytes: Uint8Array
+  signature: Uint8Array
+}
+
+export function encodeTx(tx: Tx): Uint8Array {
+  // Field order is fixed here; the author encodes once and these bytes are what is signed.
+  return encode({ chainId: tx.chainId, kind: tx.kind, sender: tx.sender, nonce: tx.nonce, body: tx.body })
+}
+
+export function txSignBytes(chainId: string, txBytes: Uint8Array): Uint8Array {
+  return hash(concatBytes(domain(DOMAIN_TX, chainId), txBytes))
+}
+
+/** The transaction id: sha256 of the signed transaction bytes, as hex. */
+export function txId(txBytes: Uint8Array): string {
+  return hashHex(txBytes)
+}
+
+export function encodeSignedTx(signed: SignedTx): Uint8Array {
+  return encode([signed.txBytes, signed.signature])
+}
+
+export class WireError extends Error {
+  override readonly name = 'WireError'
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function isBytes(value: unknown, length?: number): value is Uint8Array {
+  return value instanceof Uint8Array && (length === undefined || value.length === length)
+}
+
+/** Splits signed-transaction bytes into txBytes and signature. Structure only; see decodeTx for the body. */
+export function decodeSignedTx(bytes: Uint8Array): SignedTx {
+  if (bytes.length > TX_BYTES_MAX + 128) throw new WireError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes, more than ${TX_BYTES_MAX}`)
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length !== 2) throw new WireError('MALFORMED_TX', 'a signed transaction is a msgpack array [txBytes, signature]')
+  const [txBytes, signature] = value as unknown[]
+  if (!isBytes(txBytes)) throw new WireError('MALFORMED_TX', 'txBytes must be binary')
+  if (!isBytes(signature, 64)) throw new WireError('MALFORMED_TX', 'signature must be 64 bytes')
+  if (txBytes.length > TX_BYTES_MAX) throw new WireError('TX_TOO_LARGE', `transaction is ${txBytes.length} bytes, more than ${TX_BYTES_MAX}`)
+  return { txBytes: new Uint8Array(txBytes), signature: new Uint8Array(signature) }
+}
+
+/**
+ * Decodes the envelope of a transaction (chain id, kind, sender, nonce) and returns the body as decoded,
+ * unvalidated. Body validation is the ledger's job (node/ledger/validate.ts) so that its rejection is a
+ * recorded result code.
+ */
+export function decodeTx(txBytes: Uint8Array): Tx {
+  const value = decode(txBytes)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new WireError('MALFORMED_TX', 'a transaction is a msgpack map')
+  const record = value as Record<string, unknown>
+  const { chainId, kind, sender, nonce, body } = record
+  if (typeof chainId !== 'string' || chainId.length === 0 || chainId.length > CHAIN_ID_LENGTH_MAX) throw new WireError('MALFORMED_TX', 'chainId must be a non-empty string')
+  if (typeof kind !== 'string' || !(TX_KINDS as readonly string[]).includes(kind)) throw new WireError('UNKNOWN_KIND', `unknown transaction kind ${JSON.stringify(String(kind)).slice(0, 80)}`)
+  if (!isBytes(sender, 32)) throw new WireError('MALFORMED_TX', 'sender must be a 32-byte ed25519 public key')
+  if (typeof nonce !== 'number' || !Number.isSafeInteger(nonce) || nonce < 0) throw new WireError('MALFORMED_TX', 'nonce must be a non-negative integer')
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new WireError('MALFORMED_TX', 'body must be a map')
+  return { chainId, kind: kind as TxKind, sender: new Uint8Array(sender), nonce, body: body as TxBodies[TxKind] }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transaction results: stable codes a client can act on. Never renumber; only append.
+export const RESULT_CODES = {
+  OK: 0,
+  BAD_NONCE: 1,
+  WRONG_CHAIN: 2,
+  BAD_SIGNATURE: 3,
+  MALFORMED_TX: 4,
+  INVALID_BODY: 5,
+  WRONG_ROLE: 6,
+  WRONG_REGISTRY: 7,
+  UNKNOWN_PROJECT: 8,
+  PROJECT_EXISTS: 9,
+  SERIAL_OVERLAP: 10,
+  UNKNOWN_BATCH: 11,
+  INSUFFICIENT_HOLDING: 12,
+  RETIRED_UNIT: 13,
+  CANCELLED_UNIT: 14,
+  INVALID_RANGE: 15,
+  SELF_TRANSFER: 16,
+  DUPLICATE_TX: 17,
+} as const
+export type ResultName = keyof typeof RESULT_CODES
+
+export interface TxResult {
+  code: number
+  name: ResultName
+  message: string
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Blocks.
+export interface BlockHeader {
+  chainId: string
+  height: number
+  /** Block time in milliseconds since the epoch, chosen by the proposer; the only time the ledger sees. */
+  timeMs: number
+  previousBlockHash: Uint8Array
+  /** sha256 over the concatenated transaction ids. */
+  txsHash: Uint8Array
+  /** App hash after applying this block's transactions: sha256(previous app hash || this block's state changes). */
+  appHash: Uint8Array
+  /** Consensus public key of the proposer. */
+  proposer: Uint8Array
+}
+
+export interface Block {
+  header: BlockHeader
+  /** Signed transactions, as encodeSignedTx bytes. */
+  txs: Uint8Array[]
+}
+
+export function encodeBlockHeader(header: BlockHeader): Uint8Array {
+  return encode([header.chainId, header.height, header.timeMs, header.previousBlockHash, header.txsHash, header.appHash, header.proposer])
+}
+
+export function blockHash(header: BlockHeader): Uint8Array {
+  return hash(encodeBlockHeader(header))
+}
+
+export function encodeBlock(block: Block): Uint8Array {
+  return encode([encodeBlockHeader(block.header), block.txs])
+}
+
+export function txsHash(txs: Uint8Array[]): Uint8Array {
+  const ids = txs.map((signed) => hash(decodeSignedTx(signed).txBytes))
+  return hash(concatBytes(...ids))
+}
+
+export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length !== 7) throw new WireError('MALFORMED_BLOCK', 'a block header is an array of 7 fields')
+  const [chainId, height, timeMs, previousBlockHash, txsHashValue, appHash, proposer] = value as unknown[]
+  if (typeof chainId !== 'string') throw new WireError('MALFORMED_BLOCK', 'header chainId must be a string')
+  if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new WireError('MALFORMED_BLOCK', 'header height must be a positive integer')
+  if (typeof timeMs !== 'number' || !Number.isSafeInteger(timeMs) || timeMs < 0) throw new WireError('MALFORMED_BLOCK', 'header timeMs must be a non-negative integer')
+  if (!isBytes(previousBlockHash, 32) || !isBytes(txsHashValue, 32) || !isBytes(appHash, 32)) throw new WireError('MALFORMED_BLOCK', 'header hashes must be 32 bytes')
+  if (!isBytes(proposer, 32)) throw new WireError('MALFORMED_BLOCK', 'header proposer must be a 32-byte key')
+  return {
+    chainId,
+    height,
+    timeMs,
+    previousBlockHash: new Uint8Array(previousBlockHash),
+    txsHash: new Uint8Array(txsHashValue),
+    appHash: new Uint8Array(appHash),
+    proposer: new Uint8Array(proposer),
+  }
+}
+
+export function decodeBlock(bytes: Uint8Array): Block {
+  if (bytes.length > BLOCK_BYTES_MAX) throw new WireError('BLOCK_TOO_LARGE', `block is ${bytes.length} bytes, more than ${BLOCK_BYTES_MAX}`)
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length !== 2) throw new WireError('MALFORMED_BLOCK', 'a block is an array [header, txs]')
+  const [headerBytes, txs] = value as unknown[]
+  if (!isBytes(headerBytes)) throw new WireError('MALFORMED_BLOCK', 'block header must be binary')
+  if (!Array.isArray(txs) || txs.length > BLOCK_TXS_MAX) throw new WireError('MALFORMED_BLOCK', `block txs must be an array of at most ${BLOCK_TXS_MAX}`)
+  for (const tx of txs) if (!isBytes(tx)) throw new WireError('MALFORMED_BLOCK', 'each block tx must be binary')
+  return { header: decodeBlockHeader(headerBytes), txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)) }
+}
+
+export const ZERO_HASH = new Uint8Array(32)
+
+// ---------------------------------------------------------------------------------------------------------
+// Consensus messages.
+export type VoteType = 'prevote' | 'precommit'
+
+export interface Vote {
+  type: VoteType
+  height: number
+  round: number
+  /** Block hash voted for, or null for nil. */
+  blockHash: Uint8Array | null
+  /** Index of the validator in the genesis order. */
+  validatorIndex: number
+  signature: Uint8Array
+}
+
+export function voteSignBytes(chainId: string, vote: Omit<Vote, 'signature' | 'validatorIndex'>): Uint8Array {
+  const typeByte = new Uint8Array([vote.type === 'prevote' ? 1 : 2])
+  const value = vote.blockHash === null ? new Uint8Array([0]) : concatBytes(new Uint8Array([1]), vote.blockHash)
+  return hash(concatBytes(domain(DOMAIN_VOTE, chainId), typeByte, u64(vote.height), u32(vote.round), value))
+}
+
+export interface Proposal {
+  height: number
+  round: number
+  /** Round of the proof-of-lock the proposer re-proposes with, or -1. */
+  polRound: number
+  blockHash: Uint8Array
+  validatorIndex: number
+  signature: Uint8Array
+}
+
+export function proposalSignBytes(chainId: string, proposal: Omit<Proposal, 'signature' | 'validatorIndex'>): Uint8Array {
+  return hash(
+    concatBytes(domain(DOMAIN_PROPOSAL, chainId), u64(proposal.height), u32(proposal.round), u32(proposal.polRound + 1), proposal.blockHash),
+  )
+}
+
+/** 2f+1 precommits for one block at one height and round, stored with the block. */
+export interface CommitCertificate {
+  height: number
+  round: number
+  blockHash: Uint8Array
+  signatures: { validatorIndex: number; signature: Uint8Array }[]
+}
+
+export function encodeCertificate(certificate: CommitCertificate): Uint8Array {
+  return encode([
+    certificate.height,
+    certificate.round,
+    certificate.blockHash,
+    certificate.signatures.map((entry) => [entry.validatorIndex, entry.signature]),
+  ])
+}
+
+export function decodeCertificate(bytes: Uint8Array): CommitCertificate {
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length !== 4) throw new WireError('MALFORMED_CERTIFICATE', 'a certificate is an array of 4 fields')
+  const [height, round, hashValue, signatures] = value as unknown[]
+  if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new WireError('MALFORMED_CERTIFICATE', 'certificate height must be a positive integer')
+  if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 0) throw new WireError('MALFORMED_CERTIFICATE', 'certificate round must be a non-negative integer')
+  if (!isBytes(hashValue, 32)) throw new WireError('MALFORMED_CERTIFICATE', 'certificate block hash must be 32 bytes')
+  if (!Array.isArray(signatures) || signatures.length > 1_000) throw new WireError('MALFORMED_CERTIFICATE', 'certificate signatures must be an array')
+  const entries = signatures.map((entry: unknown) => {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new WireError('MALFORMED_CERTIFICATE', 'a certificate signature is [validatorIndex, signature]')
+    const [validatorIndex, signature] = entry as unknown[]
+    if (typeof validatorIndex !== 'number' || !Number.isSafeInteger(validatorIndex) || validatorIndex < 0) throw new WireError('MALFORMED_CERTIFICATE', 'bad validator index')
+    if (!isBytes(signature, 64)) throw new WireError('MALFORMED_CERTIFICATE', 'certificate signature must be 64 bytes')
+    return { validatorIndex, signature: new Uint8Array(signature) }
+  })
+  return { height, round, blockHash: new Uint8Array(hashValue), signatures: entries }
+}
+
+/** Messages on the consensus gossip topic. */
+export type ConsensusMessage =
+  | { type: 'proposal'; proposal: Proposal; block: Uint8Array }
+  | { type: 'vote'; vote: Vote }
+
+export function encodeConsensusMessage(message: ConsensusMessage): Uint8Array {
+  if (message.type === 'proposal') {
+    const p = message.proposal
+    return encode(['proposal', p.height, p.round, p.polRound, p.blockHash, p.validatorIndex, p.signature, message.block])
+  }
+  const v = message.vote
+  return encode(['vote', v.type, v.height, v.round, v.blockHash, v.validatorIndex, v.signature])
+}
+
+function nonNegativeInt(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new WireError('MALFORMED_MESSAGE', `${what} must be a non-negative integer`)
+  return value
+}
+
+export function decodeConsensusMessage(bytes: Uint8Array): ConsensusMessage {
+  const value = decode(bytes)
+  if (!Array.isArray(value)) throw new WireError('MALFORMED_MESSAGE', 'a consensus message is an array')
+  const fields = value as unknown[]
+  if (fields[0] === 'proposal' && fields.length === 8) {
+    const [, height, round, polRound, hashValue, validatorIndex, signature, block] = fields
+    if (typeof polRound !== 'number' || !Number.isSafeInteger(polRound) || polRound < -1) throw new WireError('MALFORMED_MESSAGE', 'polRound must be an integer >= -1')
+    if (!isBytes(hashValue, 32) || !isBytes(signature, 64) || !isBytes(block)) throw new WireError('MALFORMED_MESSAGE', 'proposal has malformed binary fields')
+    return {
+      type: 'proposal',
+      proposal: {
+        height: nonNegativeInt(height, 'height'),
+        round: nonNegativeInt(round, 'round'),
+        polRound,
+        blockHash: new Uint8Array(hashValue),
+        validatorIndex: nonNegativeInt(validatorIndex, 'validatorIndex'),
+        signature: new Uint8Array(signature),
+      },
+      block: new Uint8Array(block),
+    }
+  }
+  if (fields[0] === 'vote' && fields.length === 7) {
+    const [, type, height, round, hashValue, validatorIndex, signature] = fields
+    if (type !== 'prevote' && type !== 'precommit') throw new WireError('MALFORMED_MESSAGE', 'vote type must be prevote or precommit')
+    if (!(hashValue === null || isBytes(hashValue, 32)) || !isBytes(signature, 64)) throw new WireError('MALFORMED_MESSAGE', 'vote has malformed binary fields')
+    return {
+      type: 'vote',
+      vote: {
+        type,
+        height: nonNegativeInt(height, 'height'),
+        round: nonNegativeInt(round, 'round'),
+        blockHash: hashValue === null ? null : new Uint8Array(hashValue),
+        validatorIndex: nonNegativeInt(validatorIndex, 'validatorIndex'),
+        signature: new Uint8Array(signature),
+      },
+    }
+  }
+  throw new WireError('MALFORMED_MESSAGE', 'unknown consensus message')
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Block sync request/response (protocol /tonne/blocks/1): a node asks for committed blocks from a height.
+export const SYNC_BLOCKS_PER_RESPONSE_MAX = 50
+
+export interface SyncRequest {
+  fromHeight: number
+  count: number
+}
+
+export interface SyncResponse {
+  /** Height of the responder's latest committed block. */
+  latestHeight: number
+  blocks: { block: Uint8Array; certificate: Uint8Array }[]
+}
+
+export function encodeSyncRequest(request: SyncRequest): Uint8Array {
+  return encode([request.fromHeight, request.count])
+}
+
+export function decodeSyncRequest(bytes: Uint8Array): SyncRequest {
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length !== 2) throw new WireError('MALFORMED_MESSAGE', 'a sync request is [fromHeight, count]')
+  const fromHeight = nonNegativeInt(value[0], 'fromHeight')
+  const count = nonNegativeInt(value[1], 'count')
+  return { fromHeight, count: Math.min(count, SYNC_BLOCKS_PER_RESPONSE_MAX) }
+}
+
+export function encodeSyncResponse(response: SyncResponse): Uint8Array {
+  return encode([response.latestHeight, response.blocks.map((entry) => [entry.block, entry.certificate])])
+}
+
+export function decodeSyncResponse(bytes: Uint8Array): SyncResponse {
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length !== 2) throw new WireError('MALFORMED_MESSAGE', 'a sync response is [latestHeight, blocks]')
+  const latestHeight = nonNegativeInt(value[0], 'latestHeight')
+  const blocks = value[1]
+  if (!Array.isArray(blocks) || blocks.length > SYNC_BLOCKS_PER_RESPONSE_MAX) throw new WireError('MALFORMED_MESSAGE', 'too many blocks in a sync response')
+  return {
+    latestHeight,
+    blocks: blocks.map((entry: unknown) => {
+      if (!Array.isArray(entry) || entry.length !== 2 || !isBytes(entry[0]) || !isBytes(entry[1])) throw new WireError('MALFORMED_MESSAGE', 'a synced block is [block, certificate]')
+      return { block: new Uint8Array(entry[0] as Uint8Array), certificate: new Uint8Array(entry[1] as Uint8Array) }
+    }),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Genesis.
+export interface GenesisValidator {
+  name: string
+  /** ed25519 consensus public key, hex. */
+  publicKey: string
+  /** libp2p peer id (base58), from the node's network key. */
+  peerId: string
+  /** libp2p multiaddr the node listens on, e.g. /ip4/127.0.0.1/tcp/26656 */
+  address: string
+}
+
+export interface GenesisAccount {
+  name: string
+  publicKey: AccountId
+  role: Role
+  /** For role 'registry': the registry code this account may issue for. */
+  registry?: RegistryCode
+}
+
+export interface Genesis {
+  chainId: string
+  genesisTimeMs: number
+  validators: GenesisValidator[]
+  accounts: GenesisAccount[]
+}

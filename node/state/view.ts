@@ -1,0 +1,127 @@
+// A write overlay over the committed ledger state: the state machine reads through it and writes into it while
+// executing a block; the block's writes are then committed in one atomic batch. Transactions inside a block get
+// their own layer so that a rejected transaction's writes are discarded (it never changes state).
+import { encode, hash, concatBytes } from '../../client/wire.ts'
+
+export interface RangeOptions {
+  gte?: string
+  gt?: string
+  lte?: string
+  lt?: string
+  reverse?: boolean
+  limit?: number
+}
+
+/** Read access to committed state (LevelDB in production, a Map in tests). */
+export interface StateReader {
+  get(key: string): Promise<Uint8Array | undefined>
+  range(options: RangeOptions): Promise<[string, Uint8Array][]>
+}
+
+export type Write = [key: string, value: Uint8Array | null]
+
+function inRange(key: string, options: RangeOptions): boolean {
+  if (options.gte !== undefined && key < options.gte) return false
+  if (options.gt !== undefined && key <= options.gt) return false
+  if (options.lte !== undefined && key > options.lte) return false
+  if (options.lt !== undefined && key >= options.lt) return false
+  return true
+}
+
+export class StateView implements StateReader {
+  private readonly block = new Map<string, Uint8Array | null>()
+  private tx: Map<string, Uint8Array | null> | null = null
+
+  constructor(private readonly base: StateReader) {}
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    if (this.tx !== null && this.tx.has(key)) return this.tx.get(key) ?? undefined
+    if (this.block.has(key)) return this.block.get(key) ?? undefined
+    return this.base.get(key)
+  }
+
+  /** Ordered range read that merges committed state with this block's and this transaction's writes. */
+  async range(options: RangeOptions): Promise<[string, Uint8Array][]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    const overlay = new Map<string, Uint8Array | null>()
+    for (const [key, value] of this.block) if (inRange(key, options)) overlay.set(key, value)
+    if (this.tx !== null) for (const [key, value] of this.tx) if (inRange(key, options)) overlay.set(key, value)
+    // Ask the base for enough entries to survive deletions in the overlay.
+    const baseLimit = Number.isFinite(limit) ? limit + overlay.size : undefined
+    const baseOptions: RangeOptions = { ...options }
+    if (baseLimit === undefined) delete baseOptions.limit
+    else baseOptions.limit = baseLimit
+    const merged = new Map<string, Uint8Array>()
+    for (const [key, value] of await this.base.range(baseOptions)) merged.set(key, value)
+    for (const [key, value] of overlay) {
+      if (value === null) merged.delete(key)
+      else merged.set(key, value)
+    }
+    const keys = [...merged.keys()].sort()
+    if (options.reverse === true) keys.reverse()
+    const out: [string, Uint8Array][] = []
+    for (const key of keys) {
+      if (out.length >= limit) break
+      out.push([key, merged.get(key) as Uint8Array])
+    }
+    return out
+  }
+
+  put(key: string, value: Uint8Array): void {
+    ;(this.tx ?? this.block).set(key, value)
+  }
+
+  del(key: string): void {
+    ;(this.tx ?? this.block).set(key, null)
+  }
+
+  /** Starts a transaction layer; its writes become visible to the block on commitTx, vanish on rollbackTx. */
+  beginTx(): void {
+    if (this.tx !== null) throw new Error('StateView: transaction layer already open')
+    this.tx = new Map()
+  }
+
+  commitTx(): void {
+    if (this.tx === null) throw new Error('StateView: no transaction layer open')
+    for (const [key, value] of this.tx) this.block.set(key, value)
+    this.tx = null
+  }
+
+  rollbackTx(): void {
+    this.tx = null
+  }
+
+  /** This block's writes, sorted by key: the deterministic input of the app hash and the atomic batch. */
+  writes(): Write[] {
+    if (this.tx !== null) throw new Error('StateView: transaction layer still open')
+    return [...this.block.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+}
+
+/** appHash(h) = sha256(appHash(h-1) || sha256(msgpack(sorted writes of block h))). */
+export function nextAppHash(previousAppHash: Uint8Array, writes: Write[]): Uint8Array {
+  return hash(concatBytes(previousAppHash, hash(encode(writes))))
+}
+
+/** An in-memory StateReader, for tests and the simulation. */
+export class MemoryState implements StateReader {
+  readonly entries = new Map<string, Uint8Array>()
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.entries.get(key)
+  }
+
+  async range(options: RangeOptions): Promise<[string, Uint8Array][]> {
+    const keys = [...this.entries.keys()].filter((key) => inRange(key, options)).sort()
+    if (options.reverse === true) keys.reverse()
+    const limited = options.limit === undefined ? keys : keys.slice(0, options.limit)
+    return limited.map((key) => [key, this.entries.get(key) as Uint8Array])
+  }
+
+  apply(writes: Write[]): void {
+    for (const [key, value] of writes) {
+      if (value === null) this.entries.delete(key)
+      else this.entries.set(key, value)
+    }
+  }
+}
