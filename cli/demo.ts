@@ -1,0 +1,118 @@
+// `npm run demo`: four real node processes on loopback agree on a ledger built from real registry exports.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readKeyFile } from '../client/keys.ts'
+import { Signer, type TonneClient } from '../client/http.ts'
+import * as build from '../client/builders.ts'
+import type { RegistryCode } from '../client/wire.ts'
+import { Cluster } from './cluster.ts'
+import { runImport, type ImportSummary } from './import.ts'
+import { registryAccountName } from './testnet.ts'
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const FIXTURES_DIR = join(repoRoot, 'test', 'fixtures', 'registries')
+
+/** Sample export folders and the registry account that imports each. */
+export const DEMO_REGISTRIES: { folder: string; registry: string; code: RegistryCode }[] = [
+  { folder: 'verra', registry: 'verra', code: 'VCS' },
+  { folder: 'gold-standard', registry: 'gold-standard', code: 'GS' },
+  { folder: 'american-carbon-registry', registry: 'acr', code: 'ACR' },
+  { folder: 'climate-action-reserve', registry: 'car', code: 'CAR' },
+  { folder: 'cercarbono', registry: 'cercarbono', code: 'CERCARBONO' },
+]
+
+function say(line: string): void {
+  process.stdout.write(line + '\n')
+}
+
+interface HoldingsView {
+  batches?: { batchId: string; active?: number; ranges?: { start: number; end: number; status: string }[] }[]
+}
+
+async function firstActiveBatch(client: TonneClient, account: string, minimumActive: number): Promise<{ batchId: string; active: number } | null> {
+  const holdings = (await client.holdings(account)) as HoldingsView
+  for (const batch of holdings.batches ?? []) if ((batch.active ?? 0) >= minimumActive) return { batchId: batch.batchId, active: batch.active ?? 0 }
+  return null
+}
+
+export async function runDemo(options: { out?: string; keep: boolean }): Promise<number> {
+  const out = options.out ?? mkdtempSync(join(tmpdir(), 'tonne-demo-'))
+  say(`tonne demo: generating a 4-validator testnet in ${out}`)
+  const cluster = await Cluster.create(out, 4, 'tonne-demo')
+  let exitCode = 1
+  try {
+    cluster.startAll()
+    say('starting node0 (registry operator), node1 (bank), node2 (marketplace), node3 (rating agency) ...')
+    await cluster.waitForHeight(1)
+    say(`all four nodes are committing blocks; APIs at ${cluster.nodes.map((node) => node.apiUrl).join(' ')}`)
+
+    const registryNode = cluster.nodes[0] as Cluster['nodes'][number]
+    const summaries: ImportSummary[] = []
+    for (const entry of DEMO_REGISTRIES) {
+      const folder = join(FIXTURES_DIR, entry.folder)
+      const files = readdirSync(folder)
+        .filter((name) => name.endsWith('.csv'))
+        .sort()
+        .map((name) => ({ path: join(folder, name), text: readFileSync(join(folder, name), 'utf8') }))
+      const keyFile = cluster.testnet.accountKeys[registryAccountName(entry.code)] as string
+      const summary = await runImport({ node: registryNode.apiUrl, registry: entry.registry, keyFile, files })
+      summaries.push(summary)
+      say(`  ${entry.registry}: ${summary.committed} transactions committed (${Object.entries(summary.byKind).map(([kind, count]) => `${count} ${kind}`).join(', ')}), ${summary.rejected} rejected, ${summary.parseErrors.length} rows not parsed`)
+      for (const rejection of summary.rejections.slice(0, 3)) say(`    rejected ${rejection.path.split('/').slice(-1)[0]}:${rejection.line} ${rejection.kind}: ${rejection.code} ${rejection.message}`)
+    }
+
+    // Trades between participants, each submitted to a different node.
+    const chainId = cluster.testnet.genesis.chainId
+    const accountOf = (name: string): string => cluster.testnet.genesis.accounts.find((account) => account.name === name)?.publicKey as string
+    const signerFor = (name: string, nodeIndex: number): Signer => new Signer(readKeyFile(cluster.testnet.accountKeys[name] as string), chainId, (cluster.nodes[nodeIndex] as Cluster['nodes'][number]).client)
+    const verra = signerFor(registryAccountName('VCS'), 0)
+    const marketplace = signerFor('marketplace', 2)
+    const bank = signerFor('bank', 1)
+    const source = await firstActiveBatch(verra.client, verra.accountId, 100)
+    let tradeTxs = 0
+    if (source === null) {
+      say('no active Verra batch with 100 credits to trade: skipping trades')
+    } else {
+      const toMarketplace = await verra.send('credit.transfer', build.creditTransfer({ batchId: source.batchId, quantity: 100, to: accountOf('marketplace') }), { wait: 'commit' })
+      const toBank = await marketplace.send('credit.transfer', build.creditTransfer({ batchId: source.batchId, quantity: 40, to: accountOf('bank') }), { wait: 'commit' })
+      const bankRetire = await bank.send('credit.retire', build.creditRetire({ batchId: source.batchId, quantity: 15, beneficiary: "The bank's client", purpose: 'Voluntary offsetting', reason: '2026 operational emissions' }), { wait: 'commit' })
+      const held = await firstActiveBatch(marketplace.client, marketplace.accountId, 1)
+      const marketplaceRetire = held === null ? null : await marketplace.send('credit.retire', build.creditRetire({ batchId: source.batchId, quantity: 10, beneficiary: 'Marketplace customer', purpose: 'Offsetting', reason: 'Demo retirement' }), { wait: 'commit' })
+      const overspend = await bank.send('credit.transfer', build.creditTransfer({ batchId: source.batchId, quantity: 1_000_000, to: accountOf('marketplace') }), { wait: 'commit' })
+      tradeTxs = 5
+      say(`trades on ${source.batchId}:`)
+      say(`  registry-vcs -> marketplace 100 credits: ${toMarketplace.result?.name} at height ${toMarketplace.height}`)
+      say(`  marketplace -> bank 40 credits (via node2): ${toBank.result?.name} at height ${toBank.height}`)
+      say(`  bank retires 15 for its client (via node1): ${bankRetire.result?.name} at height ${bankRetire.height}`)
+      say(`  marketplace retires 10: ${marketplaceRetire?.result?.name ?? 'skipped'}`)
+      say(`  bank tries to transfer 1,000,000 it does not hold: ${overspend.result?.name} (${overspend.result?.message})`)
+      const provenance = (await verra.client.provenance({ space: 'VCS', serial: Number(source.batchId.split(':')[1]?.split('-')[0]) })) as { batch?: { originalSerial?: string }; events?: { type: string; from?: string; to?: string; height: number }[] }
+      say(`provenance of serial ${source.batchId.split(':')[1]?.split('-')[0]} in VCS (original serial ${provenance.batch?.originalSerial ?? '?'}):`)
+      const names = new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name]))
+      for (const event of provenance.events ?? []) say(`  height ${event.height}: ${event.type}${event.from ? ` from ${names.get(event.from) ?? event.from.slice(0, 12)}` : ''}${event.to ? ` to ${names.get(event.to) ?? event.to.slice(0, 12)}` : ''}`)
+    }
+
+    // Let every node reach the same height, then compare.
+    const latest = Math.max(...(await Promise.all(cluster.nodes.map((node) => cluster.status(node.index)))).map((status) => status?.height ?? 0))
+    await cluster.waitForHeight(latest, undefined, 30_000)
+    const agreement = await cluster.agreement()
+    const totalTxs = summaries.reduce((sum, summary) => sum + summary.steps, 0) + tradeTxs
+    say('summary:')
+    say(`  transactions submitted: ${totalTxs} (${summaries.reduce((sum, summary) => sum + summary.committed, 0)} imports accepted, ${summaries.reduce((sum, summary) => sum + summary.rejected, 0)} rejected)`)
+    for (const node of agreement.perNode) say(`  node${node.index}: height ${node.height}, app hash at ${agreement.height}: ${node.appHashAtH}`)
+    exitCode = agreement.agreeing === agreement.total ? 0 : 1
+    if (options.keep) {
+      say(`nodes keep running (pids ${cluster.nodes.map((node) => node.process?.pid).join(' ')}); stop them with kill`)
+    }
+    say(`agreement: ${agreement.agreeing}/${agreement.total} nodes at height ${agreement.height} app hash ${agreement.appHash}`)
+  } catch (error) {
+    process.stderr.write(`demo failed: ${(error as Error).message}\n`)
+    for (const node of cluster.nodes) process.stderr.write(`--- node${node.index} log (last lines):\n${cluster.logTail(node.index, 10)}\n`)
+    exitCode = 1
+  } finally {
+    if (!options.keep) await cluster.stopAll()
+  }
+  return exitCode
+}

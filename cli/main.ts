@@ -1,0 +1,274 @@
+// The `tonne` command line.
+import { Command, InvalidArgumentError } from 'commander'
+import { readFileSync } from 'node:fs'
+import { generateKeyPair, readKeyFile, writeKeyFile } from '../client/keys.ts'
+import { HttpError, Signer, TonneClient } from '../client/http.ts'
+import * as build from '../client/builders.ts'
+import { bytesToHex, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
+import { generateTestnet } from './testnet.ts'
+import { runImport } from './import.ts'
+
+export const DEFAULT_NODE_URL = 'http://127.0.0.1:28000'
+
+function integer(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a non-negative integer')
+  const parsed = Number(value)
+  if (!Number.isSafeInteger(parsed)) throw new InvalidArgumentError('integer too large')
+  return parsed
+}
+
+function range(value: string): { start: number; end: number } {
+  const match = /^(\d+)(?:-|\.\.)(\d+)$/.exec(value)
+  if (match === null) throw new InvalidArgumentError('expected START-END, e.g. 100-199')
+  const start = Number(match[1])
+  const end = Number(match[2])
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start > end) throw new InvalidArgumentError('START must be <= END')
+  return { start, end }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+}
+
+interface NodeOptions {
+  node: string
+}
+
+interface TxOptions extends NodeOptions {
+  key: string
+  wait: boolean
+}
+
+async function signer(options: TxOptions): Promise<Signer> {
+  const client = new TonneClient(options.node)
+  const status = await client.status()
+  return new Signer(readKeyFile(options.key), status.chainId, client)
+}
+
+function selection(options: { batch: string; quantity?: number; range?: { start: number; end: number } }): build.Selection {
+  if ((options.quantity === undefined) === (options.range === undefined)) throw new InvalidArgumentError('give exactly one of --quantity and --range')
+  return options.range !== undefined ? { batchId: options.batch, range: options.range } : { batchId: options.batch, quantity: options.quantity as number }
+}
+
+function addNodeOption(command: Command): Command {
+  return command.option('--node <url>', 'HTTP API of a tonne node', DEFAULT_NODE_URL)
+}
+
+function addTxOptions(command: Command): Command {
+  return addNodeOption(command)
+    .requiredOption('--key <file>', 'key file of the sending account (tonne keys new)')
+    .option('--no-wait', 'return once the node accepted the transaction, without waiting for its commit')
+}
+
+async function sendAndPrint(options: TxOptions, send: (signerValue: Signer) => Promise<unknown>): Promise<void> {
+  const signerValue = await signer(options)
+  const response = (await send(signerValue)) as { result?: { code: number } }
+  print(response)
+  if (response.result !== undefined && response.result.code !== 0) process.exitCode = 1
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tonne')
+    .description('tonne: a permissioned BFT ledger for carbon credits')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) })
+
+  const keys = program.command('keys').description('create and inspect ed25519 account keys')
+  keys
+    .command('new')
+    .description('generate a key pair and write it to a key file (owner-only permissions)')
+    .requiredOption('--out <file>', 'where to write the key file')
+    .option('--name <name>', 'a name stored in the key file', 'account')
+    .action((options: { out: string; name: string }) => {
+      const keyPair = generateKeyPair()
+      writeKeyFile(options.out, options.name, keyPair)
+      print({ name: options.name, publicKey: bytesToHex(keyPair.publicKey), file: options.out })
+    })
+  keys
+    .command('show')
+    .description('print the account id (public key) of a key file')
+    .argument('<file>', 'key file')
+    .action((file: string) => {
+      const keyPair = readKeyFile(file)
+      print({ name: keyPair.name, publicKey: bytesToHex(keyPair.publicKey) })
+    })
+
+  program
+    .command('testnet')
+    .description('generate a local testnet: genesis, account keys and one config folder per validator node')
+    .option('--nodes <n>', 'number of validator nodes', integer, 4)
+    .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
+    .option('--chain-id <id>', 'chain id', 'tonne-testnet')
+    .option('--p2p-port <port>', 'libp2p TCP port of node0 (node i uses port + i)', integer, 27000)
+    .option('--api-port <port>', 'HTTP API port of node0 (node i uses port + i)', integer, 28000)
+    .option('--host-template <host>', 'host in each p2p address of the genesis; {i} is the node index (docker: node{i})', '127.0.0.1')
+    .option('--bind <host>', 'interface the nodes listen on (docker: 0.0.0.0)', '127.0.0.1')
+    .action(async (options: { nodes: number; out: string; chainId: string; p2pPort: number; apiPort: number; hostTemplate: string; bind: string }) => {
+      const result = await generateTestnet({
+        nodes: options.nodes,
+        out: options.out,
+        chainId: options.chainId,
+        p2pPort: options.p2pPort,
+        apiPort: options.apiPort,
+        hostTemplate: options.hostTemplate,
+        bindHost: options.bind,
+        genesisTimeMs: Date.now(),
+      })
+      print({ out: result.out, chainId: result.genesis.chainId, nodes: result.nodeHomes, accountKeys: result.accountKeys })
+    })
+
+  program
+    .command('start')
+    .description('run a validator node from its home folder (created by tonne testnet)')
+    .requiredOption('--home <dir>', 'node home folder (config.json, genesis.json, keys, data/)')
+    .action(async (options: { home: string }) => {
+      const { startNode } = await import('../node/node.ts')
+      const node = await startNode(options.home)
+      const shutdown = (): void => {
+        void node.close().then(() => process.exit(0))
+      }
+      process.once('SIGINT', shutdown)
+      process.once('SIGTERM', shutdown)
+    })
+
+  const tx = program.command('tx').description('sign and submit a transaction')
+  addTxOptions(
+    tx
+      .command('register-project')
+      .description('register a project (registry accounts only)')
+      .requiredOption('--registry <code>', `registry code: ${REGISTRY_CODES.join(', ')}`)
+      .requiredOption('--project-id <id>', "the registry's project id")
+      .requiredOption('--name <name>', 'project name')
+      .option('--developer <name>', 'project developer', '')
+      .option('--country <country>', 'country', '')
+      .option('--sector <sector>', 'sector or project type', '')
+      .option('--methodology <methodology>', 'methodology', '')
+      .option('--status <status>', 'status', ''),
+  ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; name: string; developer: string; country: string; sector: string; methodology: string; status: string }) => {
+    await sendAndPrint(options, (s) =>
+      s.send('project.register', build.projectRegister({ registry: options.registry, projectId: options.projectId, name: options.name, developer: options.developer, country: options.country, sector: options.sector, methodology: options.methodology, status: options.status }), options.wait ? { wait: 'commit' } : {}),
+    )
+  })
+  addTxOptions(
+    tx
+      .command('issue')
+      .description('issue a credit batch for a registered project (registry accounts only)')
+      .requiredOption('--registry <code>', 'registry code')
+      .requiredOption('--project-id <id>', "the registry's project id")
+      .requiredOption('--space <space>', 'numbering space, e.g. VCS or GS/30307')
+      .requiredOption('--range <start-end>', 'serial range', range)
+      .option('--vintage-start <date>', 'vintage start (YYYY-MM-DD)', '')
+      .option('--vintage-end <date>', 'vintage end (YYYY-MM-DD)', '')
+      .option('--unit-type <type>', 'unit type, e.g. VCU', '')
+      .option('--label <label...>', 'labels, e.g. CCB CORSIA', [])
+      .option('--serial <serial>', "the registry's original serial string", '')
+      .option('--to <account>', 'account receiving the credits (default: the registry)', ''),
+  ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; space: string; range: { start: number; end: number }; vintageStart: string; vintageEnd: string; unitType: string; label: string[]; serial: string; to: string }) => {
+    await sendAndPrint(options, (s) =>
+      s.send(
+        'batch.issue',
+        build.batchIssue({ registry: options.registry, projectId: options.projectId, space: options.space, serialStart: options.range.start, serialEnd: options.range.end, vintageStart: options.vintageStart, vintageEnd: options.vintageEnd, unitType: options.unitType, labels: options.label, originalSerial: options.serial, to: options.to }),
+        options.wait ? { wait: 'commit' } : {},
+      ),
+    )
+  })
+  addTxOptions(
+    tx
+      .command('transfer')
+      .description('transfer credits of a batch by quantity or by serial sub-range')
+      .requiredOption('--batch <id>', 'batch id, e.g. VCS:941467007-941467431')
+      .requiredOption('--to <account>', 'receiving account id (64 hex)')
+      .option('--quantity <n>', 'number of credits (lowest serials first)', integer)
+      .option('--range <start-end>', 'explicit serial sub-range', range),
+  ).action(async (options: TxOptions & { batch: string; to: string; quantity?: number; range?: { start: number; end: number } }) => {
+    await sendAndPrint(options, (s) => s.send('credit.transfer', build.creditTransfer({ ...selection(options), to: options.to }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('retire')
+      .description('retire credits (they never move again)')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits', integer)
+      .option('--range <start-end>', 'explicit serial sub-range', range)
+      .option('--beneficiary <name>', 'on whose behalf', '')
+      .option('--purpose <text>', 'purpose of the retirement', '')
+      .option('--reason <text>', 'reason', ''),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; beneficiary: string; purpose: string; reason: string }) => {
+    await sendAndPrint(options, (s) => s.send('credit.retire', build.creditRetire({ ...selection(options), beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('cancel')
+      .description("cancel credits (the batch's registry only)")
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits', integer)
+      .option('--range <start-end>', 'explicit serial sub-range', range)
+      .requiredOption('--reason <text>', 'reason'),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; reason: string }) => {
+    await sendAndPrint(options, (s) => s.send('credit.cancel', build.creditCancel({ ...selection(options), reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+  })
+
+  const query = program.command('query').description('read from a node')
+  const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
+    const command = addNodeOption(query.command(name).description(description))
+    for (const argument of args) command.argument(`<${argument}>`)
+    command.action(async (...received: unknown[]) => {
+      const options = received[args.length] as NodeOptions
+      print(await run(new TonneClient(options.node), ...(received.slice(0, args.length) as string[])))
+    })
+  }
+  queryCommand('status', 'node status: chain, height, app hash, peers', (client) => client.status())
+  queryCommand('tx', 'status and result of a transaction', (client, id) => client.tx(id as string), ['id'])
+  queryCommand('block', 'a block with its transactions, results and commit certificate', (client, height) => client.block(height === 'latest' ? 'latest' : integer(height as string)), ['height'])
+  queryCommand('account', 'role and nonce of an account', (client, id) => client.account(id as string), ['account'])
+  queryCommand('holdings', 'credits held by an account', (client, id) => client.holdings(id as string), ['account'])
+  queryCommand('projects', 'registered projects', (client) => client.projects())
+  queryCommand('project', 'one project', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
+  queryCommand('batches', 'issued batches', (client) => client.batches())
+  queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
+  queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])
+
+  addNodeOption(
+    program
+      .command('import')
+      .description('import a registry export (projects, issuances, retirements, cancellations) as ledger transactions')
+      .requiredOption('--registry <name>', 'verra | gold-standard | acr | car | cercarbono')
+      .requiredOption('--key <file>', "key file of that registry's account")
+      .argument('<files...>', 'CSV files of the export'),
+  ).action(async (files: string[], options: NodeOptions & { registry: string; key: string }) => {
+    const summary = await runImport({ node: options.node, registry: options.registry, keyFile: options.key, files: files.map((path) => ({ path, text: readFileSync(path, 'utf8') })) })
+    print(summary)
+    if (summary.parseErrors.length > 0 || summary.rejected > 0) process.exitCode = 1
+  })
+
+  program
+    .command('demo')
+    .description('run four validator nodes on loopback, import the sample registry exports, trade, retire and check agreement')
+    .option('--out <dir>', 'folder for the demo testnet (default: a new temporary folder)')
+    .option('--keep', 'leave the nodes running and print how to reach them', false)
+    .action(async (options: { out?: string; keep: boolean }) => {
+      const { runDemo } = await import('./demo.ts')
+      process.exitCode = await runDemo(options)
+    })
+
+  program
+    .command('bench')
+    .description('drive a local 4-node cluster with pre-signed transfers; print transactions per second and commit latency')
+    .option('--txs <n>', 'number of transfers', integer, 2000)
+    .action(async (options: { txs: number }) => {
+      const { runBench } = await import('../bench/bench.ts')
+      process.exitCode = await runBench(options)
+    })
+
+  return program
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (error) {
+    if (error instanceof HttpError) process.stderr.write(`error: ${error.code}: ${error.message}\n`)
+    else process.stderr.write(`error: ${(error as Error).message}\n`)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,64 @@
+// Builders for every transaction kind: fill defaults, keep field order fixed, return a body ready for signTx.
+import type {
+  BatchIssueBody,
+  CreditCancelBody,
+  CreditRetireBody,
+  CreditTransferBody,
+  ProjectRegisterBody,
+  SerialRange,
+} from './wire.ts'
+
+/** Selects credits of a batch either by quantity (lowest serials first) or by an explicit serial range. */
+export type Selection = { batchId: string; quantity: number } | { batchId: string; range: SerialRange }
+
+function selection(input: Selection): { batchId: string; quantity: number; range: SerialRange | null } {
+  if ('range' in input) return { batchId: input.batchId, quantity: 0, range: { start: input.range.start, end: input.range.end } }
+  return { batchId: input.batchId, quantity: input.quantity, range: null }
+}
+
+export function projectRegister(input: Partial<ProjectRegisterBody> & Pick<ProjectRegisterBody, 'registry' | 'projectId' | 'name'>): ProjectRegisterBody {
+  return {
+    registry: input.registry,
+    program: input.program ?? input.registry,
+    projectId: input.projectId,
+    name: input.name,
+    developer: input.developer ?? '',
+    country: input.country ?? '',
+    sector: input.sector ?? '',
+    methodology: input.methodology ?? '',
+    status: input.status ?? '',
+    attributes: { ...(input.attributes ?? {}) },
+  }
+}
+
+export function batchIssue(
+  input: Partial<BatchIssueBody> & Pick<BatchIssueBody, 'registry' | 'projectId' | 'space' | 'serialStart' | 'serialEnd'>,
+): BatchIssueBody {
+  return {
+    registry: input.registry,
+    projectId: input.projectId,
+    space: input.space,
+    serialStart: input.serialStart,
+    serialEnd: input.serialEnd,
+    vintageStart: input.vintageStart ?? '',
+    vintageEnd: input.vintageEnd ?? '',
+    unitType: input.unitType ?? '',
+    labels: [...(input.labels ?? [])],
+    correspondingAdjustment: input.correspondingAdjustment ?? '',
+    originalSerial: input.originalSerial ?? '',
+    issuanceDate: input.issuanceDate ?? '',
+    to: input.to ?? '',
+  }
+}
+
+export function creditTransfer(input: Selection & { to: string }): CreditTransferBody {
+  return { ...selection(input), to: input.to }
+}
+
+export function creditRetire(input: Selection & { beneficiary?: string; purpose?: string; reason?: string; retiredOn?: string }): CreditRetireBody {
+  return { ...selection(input), beneficiary: input.beneficiary ?? '', purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }
+}
+
+export function creditCancel(input: Selection & { reason: string }): CreditCancelBody {
+  return { ...selection(input), reason: input.reason }
+}

@@ -1,0 +1,171 @@
+// Typed HTTP client for a tonne node's JSON API.
+import { signTx, type KeyPair, type SignedTxWithId } from './keys.ts'
+import { bytesToHex, type TxBodies, type TxKind } from './wire.ts'
+
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000
+
+export interface StatusResponse {
+  chainId: string
+  nodeId: string
+  validatorName: string | null
+  height: number
+  appHash: string
+  latestBlockHash: string
+  latestBlockTimeMs: number
+  validators: { name: string; publicKey: string; peerId: string; address: string }[]
+  peers: string[]
+  catchingUp: boolean
+  mempool: { txs: number; bytes: number }
+}
+
+export interface TxResultView {
+  code: number
+  name: string
+  message: string
+}
+
+export type TxStatus =
+  | { id: string; status: 'pending' }
+  | { id: string; status: 'committed'; height: number; index: number; result: TxResultView }
+  | { id: string; status: 'unknown' }
+
+export interface SubmitResponse {
+  id: string
+  status: 'pending' | 'committed'
+  height?: number
+  result?: TxResultView
+}
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError'
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export class TonneClient {
+  readonly baseUrl: string
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '')
+  }
+
+  async request<T>(method: 'GET' | 'POST', path: string, body?: { json?: unknown; bytes?: Uint8Array }): Promise<T> {
+    const headers: Record<string, string> = {}
+    let payload: string | Uint8Array | undefined
+    if (body?.bytes !== undefined) {
+      headers['content-type'] = 'application/octet-stream'
+      payload = body.bytes
+    } else if (body?.json !== undefined) {
+      headers['content-type'] = 'application/json'
+      payload = JSON.stringify(body.json)
+    }
+    let response: Response
+    try {
+      response = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) })
+    } catch (error) {
+      throw new HttpError(0, 'UNREACHABLE', `cannot reach ${this.baseUrl}: ${(error as Error).message}`)
+    }
+    const text = await response.text()
+    let parsed: unknown
+    try {
+      parsed = text === '' ? null : JSON.parse(text)
+    } catch {
+      throw new HttpError(response.status, 'BAD_RESPONSE', `${method} ${path}: response is not JSON: ${text.slice(0, 200)}`)
+    }
+    if (!response.ok) {
+      const error = parsed as { code?: string; message?: string } | null
+      throw new HttpError(response.status, error?.code ?? 'HTTP_' + response.status, error?.message ?? text)
+    }
+    return parsed as T
+  }
+
+  status(): Promise<StatusResponse> {
+    return this.request('GET', '/status')
+  }
+
+  /** Submits signed transaction bytes; with wait 'commit' the answer comes once it is in a block, with its result. */
+  submit(bytes: Uint8Array, options: { wait?: 'commit' } = {}): Promise<SubmitResponse> {
+    return this.request('POST', options.wait === 'commit' ? '/txs?wait=commit' : '/txs', { bytes })
+  }
+
+  tx(id: string): Promise<TxStatus> {
+    return this.request('GET', `/txs/${encodeURIComponent(id)}`)
+  }
+
+  block(height: number | 'latest'): Promise<unknown> {
+    return this.request('GET', `/blocks/${height}`)
+  }
+
+  account(id: string): Promise<{ id: string; role: string | null; registry: string | null; name: string | null; nonce: number }> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}`)
+  }
+
+  holdings(id: string): Promise<unknown> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/holdings`)
+  }
+
+  projects(): Promise<unknown> {
+    return this.request('GET', '/projects')
+  }
+
+  project(registry: string, projectId: string): Promise<unknown> {
+    return this.request('GET', `/projects/${encodeURIComponent(registry)}/${encodeURIComponent(projectId)}`)
+  }
+
+  batches(): Promise<unknown> {
+    return this.request('GET', '/batches')
+  }
+
+  batch(batchId: string): Promise<unknown> {
+    return this.request('GET', `/batches/${encodeURIComponent(batchId)}`)
+  }
+
+  provenance(query: { space: string; serial: number } | { batchId: string; start: number; end: number }): Promise<unknown> {
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(query)) params.set(key, String(value))
+    return this.request('GET', `/provenance?${params.toString()}`)
+  }
+
+  /** Polls GET /txs/:id until the transaction is committed or the timeout passes. */
+  async waitForCommit(id: string, timeoutMs = 60_000, pollIntervalMs = 200): Promise<TxStatus & { status: 'committed' }> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const status = await this.tx(id)
+      if (status.status === 'committed') return status
+      if (Date.now() > deadline) throw new HttpError(0, 'TIMEOUT', `transaction ${id} not committed after ${timeoutMs} ms (status ${status.status})`)
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs))
+    }
+  }
+}
+
+/** Signs transactions for one account, keeping track of its nonce (read from the node once, then counted). */
+export class Signer {
+  private nonce: number | null = null
+
+  constructor(
+    readonly keyPair: KeyPair,
+    readonly chainId: string,
+    readonly client: TonneClient,
+  ) {}
+
+  get accountId(): string {
+    return bytesToHex(this.keyPair.publicKey)
+  }
+
+  async sign<K extends TxKind>(kind: K, body: TxBodies[K]): Promise<SignedTxWithId> {
+    if (this.nonce === null) this.nonce = (await this.client.account(this.accountId)).nonce
+    const signed = signTx(this.keyPair, this.chainId, kind, this.nonce, body)
+    this.nonce += 1
+    return signed
+  }
+
+  async send<K extends TxKind>(kind: K, body: TxBodies[K], options: { wait?: 'commit' } = {}): Promise<SubmitResponse> {
+    const signed = await this.sign(kind, body)
+    return this.client.submit(signed.bytes, options)
+  }
+}

@@ -1,0 +1,407 @@
+// The consensus driver: owns everything the pure core (consensus/core.ts) must not touch — timers, signing,
+// persistence of what this validator signed, gossip, and the application. Exactly one routine mutates consensus
+// state: every input (peer message, own message, timeout, synced block) goes through one serial queue.
+import {
+  bytesToHex,
+  decodeBlock,
+  decodeConsensusMessage,
+  encode,
+  decode,
+  encodeCertificate,
+  encodeConsensusMessage,
+  hexToBytes,
+  proposalSignBytes,
+  voteSignBytes,
+  WireError,
+  type CommitCertificate,
+  type ConsensusMessage,
+  type VoteType,
+} from '../client/wire.ts'
+import { initialState, proposerIndex, quorumSize, step, type CoreConfig, type CoreInput, type CoreOutput, type CoreState } from './core.ts'
+
+export const INPUT_QUEUE_LENGTH_MAX = 10_000
+/** Messages for heights above the current one, kept until that height starts. */
+export const FUTURE_MESSAGES_MAX = 2_000
+export const FUTURE_HEIGHTS_AHEAD_MAX = 5
+/** Own proposal and votes of the current height are re-published at this interval, for peers that missed them. */
+export const REBROADCAST_INTERVAL_MS = 2_000
+
+export interface Clock {
+  nowMs(): number
+  setTimeout(callback: () => void, delayMs: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+}
+
+/** The application as consensus sees it (node/app/application.ts implements it). */
+export interface ConsensusApplication {
+  latestHeight(): number
+  prepareProposal(height: number, timeMs: number, proposer: Uint8Array): Promise<{ block: Uint8Array; blockHash: string }>
+  processProposal(block: Uint8Array, expectedProposer: Uint8Array, nowMs: number | null): Promise<{ valid: true; blockHash: string } | { valid: false; reason: string }>
+  commit(blockHash: string, certificate: Uint8Array): Promise<unknown>
+}
+
+/** What this validator signed last, per kind; persisted (fsynced) before anything signed leaves the process. */
+export interface SignerRecord {
+  height: number
+  round: number
+  /** 1 proposal, 2 prevote, 3 precommit */
+  step: number
+  value: string | null
+  signature: string
+}
+
+export interface SignerStore {
+  load(): Promise<SignerRecord[]>
+  save(records: SignerRecord[]): Promise<void>
+}
+
+export interface Logger {
+  info(object: unknown, message?: string): void
+  warn(object: unknown, message?: string): void
+  debug(object: unknown, message?: string): void
+  error(object: unknown, message?: string): void
+}
+
+export interface DriverOptions {
+  chainId: string
+  validatorPublicKeys: Uint8Array[]
+  selfIndex: number | null
+  sign: ((message: Uint8Array) => Uint8Array) | null
+  verify: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean
+  timeouts: { timeoutProposeMs: number; timeoutPrevoteMs: number; timeoutPrecommitMs: number; timeoutDeltaMs: number; timeoutCommitMs: number }
+  app: ConsensusApplication
+  publish: (bytes: Uint8Array) => void
+  signerStore: SignerStore
+  clock: Clock
+  logger: Logger
+}
+
+export type Verdict = 'accept' | 'reject' | 'ignore'
+
+const STEP_OF: Record<'proposal' | VoteType, number> = { proposal: 1, prevote: 2, precommit: 3 }
+
+export class ConsensusDriver {
+  private state: CoreState
+  private readonly config: CoreConfig
+  private queue: Promise<void> = Promise.resolve()
+  private queueLength = 0
+  private readonly timers = new Set<unknown>()
+  private readonly blocks = new Map<string, Uint8Array>()
+  private future: { height: number; message: ConsensusMessage }[] = []
+  private signed: SignerRecord[] = []
+  private ownMessages: Uint8Array[] = []
+  private rebroadcastTimer: unknown = null
+  private stopped = false
+  private started = false
+
+  constructor(private readonly options: DriverOptions) {
+    this.config = {
+      validatorCount: options.validatorPublicKeys.length,
+      selfIndex: options.selfIndex,
+      timeoutProposeMs: options.timeouts.timeoutProposeMs,
+      timeoutPrevoteMs: options.timeouts.timeoutPrevoteMs,
+      timeoutPrecommitMs: options.timeouts.timeoutPrecommitMs,
+      timeoutDeltaMs: options.timeouts.timeoutDeltaMs,
+    }
+    this.state = initialState(this.config, options.app.latestHeight() + 1)
+  }
+
+  get height(): number {
+    return this.state.height
+  }
+
+  get round(): number {
+    return this.state.round
+  }
+
+  async start(): Promise<void> {
+    this.signed = await this.options.signerStore.load()
+    this.started = true
+    this.scheduleRebroadcast()
+    this.enqueue(async () => this.startHeight(this.options.app.latestHeight() + 1))
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const timer of this.timers) this.options.clock.clearTimeout(timer)
+    this.timers.clear()
+    if (this.rebroadcastTimer !== null) this.options.clock.clearTimeout(this.rebroadcastTimer)
+  }
+
+  /** Waits until every queued input has been processed (tests and shutdown). */
+  async idle(): Promise<void> {
+    await this.queue
+  }
+
+  /**
+   * Gossip topic validator: checks structure, validator index and signature. Accepted messages are handed to
+   * the serial queue. Never throws.
+   */
+  receive(bytes: Uint8Array): Verdict {
+    let message: ConsensusMessage
+    try {
+      message = decodeConsensusMessage(bytes)
+    } catch (error) {
+      this.options.logger.debug({ error: (error as WireError).message }, 'malformed consensus message')
+      return 'reject'
+    }
+    const verdict = this.verifyMessage(message)
+    if (verdict !== 'accept') return verdict
+    if (this.queueLength >= INPUT_QUEUE_LENGTH_MAX) return 'ignore'
+    this.enqueue(async () => this.handleMessage(message))
+    return 'accept'
+  }
+
+  /** A block fetched by block sync, with its certificate already verified: applied through the same queue. */
+  applySyncedBlock(height: number, block: Uint8Array, certificate: CommitCertificate): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.enqueue(async () => {
+        if (height !== this.options.app.latestHeight() + 1) return resolve(false)
+        const proposer = this.options.validatorPublicKeys[proposerIndex(height, certificate.round, this.config.validatorCount)]
+        if (proposer === undefined) return resolve(false)
+        const processed = await this.options.app.processProposal(block, proposer, null)
+        if (!processed.valid || processed.blockHash !== bytesToHex(certificate.blockHash)) {
+          this.options.logger.warn({ height, reason: processed.valid ? 'hash mismatch' : processed.reason }, 'synced block rejected')
+          return resolve(false)
+        }
+        await this.options.app.commit(processed.blockHash, encodeCertificate(certificate))
+        this.options.logger.info({ height }, 'committed synced block')
+        await this.startHeight(height + 1)
+        resolve(true)
+      })
+    })
+  }
+
+  /** Verifies a commit certificate: 2f+1 distinct validators' precommit signatures for the block at that height. */
+  verifyCertificate(certificate: CommitCertificate): boolean {
+    const seen = new Set<number>()
+    for (const entry of certificate.signatures) {
+      if (seen.has(entry.validatorIndex)) continue
+      const publicKey = this.options.validatorPublicKeys[entry.validatorIndex]
+      if (publicKey === undefined) return false
+      const message = voteSignBytes(this.options.chainId, { type: 'precommit', height: certificate.height, round: certificate.round, blockHash: certificate.blockHash })
+      if (!this.options.verify(entry.signature, message, publicKey)) return false
+      seen.add(entry.validatorIndex)
+    }
+    return seen.size >= quorumSize(this.config.validatorCount)
+  }
+
+  private verifyMessage(message: ConsensusMessage): Verdict {
+    const { chainId, validatorPublicKeys } = this.options
+    if (message.type === 'proposal') {
+      const { proposal } = message
+      const publicKey = validatorPublicKeys[proposal.validatorIndex]
+      if (publicKey === undefined) return 'reject'
+      if (proposal.validatorIndex !== proposerIndex(proposal.height, proposal.round, validatorPublicKeys.length)) return 'reject'
+      if (!this.options.verify(proposal.signature, proposalSignBytes(chainId, proposal), publicKey)) return 'reject'
+      return 'accept'
+    }
+    const { vote } = message
+    const publicKey = validatorPublicKeys[vote.validatorIndex]
+    if (publicKey === undefined) return 'reject'
+    if (!this.options.verify(vote.signature, voteSignBytes(chainId, vote), publicKey)) return 'reject'
+    return 'accept'
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queueLength += 1
+    this.queue = this.queue
+      .then(async () => {
+        if (this.stopped) return
+        await task()
+      })
+      .catch((error: unknown) => {
+        this.options.logger.error({ error: (error as Error).stack ?? String(error) }, 'consensus input failed')
+      })
+      .finally(() => {
+        this.queueLength -= 1
+      })
+  }
+
+  private messageHeight(message: ConsensusMessage): number {
+    return message.type === 'proposal' ? message.proposal.height : message.vote.height
+  }
+
+  private async handleMessage(message: ConsensusMessage): Promise<void> {
+    const height = this.messageHeight(message)
+    if (height < this.state.height) return
+    if (height > this.state.height) {
+      if (height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX && this.future.length < FUTURE_MESSAGES_MAX) this.future.push({ height, message })
+      return
+    }
+    if (message.type === 'proposal') {
+      const { proposal, block } = message
+      const proposer = this.options.validatorPublicKeys[proposal.validatorIndex] as Uint8Array
+      const processed = await this.options.app.processProposal(block, proposer, this.options.clock.nowMs())
+      const value = bytesToHex(proposal.blockHash)
+      const valid = processed.valid && processed.blockHash === value
+      if (!processed.valid) this.options.logger.warn({ height, round: proposal.round, reason: processed.reason }, 'invalid proposal')
+      if (valid) this.blocks.set(value, block)
+      await this.feed({
+        type: 'proposal',
+        height: proposal.height,
+        round: proposal.round,
+        polRound: proposal.polRound,
+        value,
+        validatorIndex: proposal.validatorIndex,
+        signature: bytesToHex(proposal.signature),
+        valid,
+      })
+      return
+    }
+    const { vote } = message
+    await this.feed({
+      type: 'vote',
+      voteType: vote.type,
+      height: vote.height,
+      round: vote.round,
+      value: vote.blockHash === null ? null : bytesToHex(vote.blockHash),
+      validatorIndex: vote.validatorIndex,
+      signature: bytesToHex(vote.signature),
+    })
+  }
+
+  private async startHeight(height: number): Promise<void> {
+    if (height <= this.options.app.latestHeight()) return
+    for (const timer of this.timers) this.options.clock.clearTimeout(timer)
+    this.timers.clear()
+    this.blocks.clear()
+    this.ownMessages = []
+    await this.feed({ type: 'startHeight', height })
+    const ready = this.future.filter((entry) => entry.height === height)
+    this.future = this.future.filter((entry) => entry.height > height)
+    for (const entry of ready) await this.handleMessage(entry.message)
+  }
+
+  private async feed(input: CoreInput): Promise<void> {
+    const result = step(this.state, input)
+    this.state = result.state
+    for (const output of result.outputs) await this.perform(output)
+  }
+
+  private async perform(output: CoreOutput): Promise<void> {
+    const { clock } = this.options
+    switch (output.type) {
+      case 'scheduleTimeout': {
+        const timer = clock.setTimeout(() => {
+          this.timers.delete(timer)
+          this.enqueue(async () => this.feed({ type: 'timeout', step: output.step, height: output.height, round: output.round }))
+        }, output.durationMs)
+        this.timers.add(timer)
+        return
+      }
+      case 'getValue': {
+        const selfIndex = this.options.selfIndex
+        if (selfIndex === null) return
+        const proposer = this.options.validatorPublicKeys[selfIndex] as Uint8Array
+        const prepared = await this.options.app.prepareProposal(output.height, clock.nowMs(), proposer)
+        this.blocks.set(prepared.blockHash, prepared.block)
+        await this.feed({ type: 'proposeValue', height: output.height, round: output.round, value: prepared.blockHash })
+        return
+      }
+      case 'broadcastProposal': {
+        const block = this.blocks.get(output.value)
+        const selfIndex = this.options.selfIndex
+        if (block === undefined || selfIndex === null || this.options.sign === null) return
+        const fields = { height: output.height, round: output.round, polRound: output.polRound, blockHash: hexToBytes(output.value) }
+        const signature = await this.signOnce(output.height, output.round, STEP_OF.proposal, output.value, proposalSignBytes(this.options.chainId, fields))
+        if (signature === null) return
+        const message: ConsensusMessage = { type: 'proposal', proposal: { ...fields, validatorIndex: selfIndex, signature }, block }
+        this.sendOwn(encodeConsensusMessage(message))
+        await this.handleMessage(message)
+        return
+      }
+      case 'broadcastVote': {
+        const selfIndex = this.options.selfIndex
+        if (selfIndex === null || this.options.sign === null) return
+        const fields = { type: output.voteType, height: output.height, round: output.round, blockHash: output.value === null ? null : hexToBytes(output.value) }
+        const signature = await this.signOnce(output.height, output.round, STEP_OF[output.voteType], output.value, voteSignBytes(this.options.chainId, fields))
+        if (signature === null) return
+        const message: ConsensusMessage = { type: 'vote', vote: { ...fields, validatorIndex: selfIndex, signature } }
+        this.sendOwn(encodeConsensusMessage(message))
+        await this.handleMessage(message)
+        return
+      }
+      case 'decide': {
+        const certificate: CommitCertificate = {
+          height: output.height,
+          round: output.round,
+          blockHash: hexToBytes(output.value),
+          signatures: output.precommits.map((entry) => ({ validatorIndex: entry.validatorIndex, signature: hexToBytes(entry.signature) })),
+        }
+        await this.options.app.commit(output.value, encodeCertificate(certificate))
+        this.options.logger.debug({ height: output.height, round: output.round, block: output.value.slice(0, 16) }, 'committed')
+        const nextHeight = output.height + 1
+        const timer = clock.setTimeout(() => {
+          this.timers.delete(timer)
+          this.enqueue(async () => this.startHeight(nextHeight))
+        }, this.options.timeouts.timeoutCommitMs)
+        this.timers.add(timer)
+        return
+      }
+      case 'equivocation': {
+        this.options.logger.warn({ first: output.first, second: output.second }, 'equivocation observed')
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  /**
+   * Signs at most one message per (height, round, step). The record is fsynced before the signature is returned,
+   * so a restarted validator re-sends the same signature instead of signing something conflicting.
+   */
+  private async signOnce(height: number, round: number, stepNumber: number, value: string | null, message: Uint8Array): Promise<Uint8Array | null> {
+    const previous = this.signed.find((record) => record.height === height && record.round === round && record.step === stepNumber)
+    if (previous !== undefined) {
+      if (previous.value === value) return hexToBytes(previous.signature)
+      this.options.logger.warn({ height, round, step: stepNumber }, 'refusing to sign a conflicting message')
+      return null
+    }
+    const signature = (this.options.sign as (message: Uint8Array) => Uint8Array)(message)
+    const records = [...this.signed.filter((record) => record.height >= height), { height, round, step: stepNumber, value, signature: bytesToHex(signature) }]
+    await this.options.signerStore.save(records)
+    this.signed = records
+    return signature
+  }
+
+  private sendOwn(bytes: Uint8Array): void {
+    this.ownMessages.push(bytes)
+    try {
+      this.options.publish(bytes)
+    } catch (error) {
+      this.options.logger.debug({ error: (error as Error).message }, 'publish failed')
+    }
+  }
+
+  private scheduleRebroadcast(): void {
+    if (this.stopped || !this.started) return
+    this.rebroadcastTimer = this.options.clock.setTimeout(() => {
+      for (const bytes of this.ownMessages) {
+        try {
+          this.options.publish(bytes)
+        } catch {
+          // peers may be gone; the next interval tries again
+        }
+      }
+      this.scheduleRebroadcast()
+    }, REBROADCAST_INTERVAL_MS)
+  }
+}
+
+export function encodeSignerRecords(records: SignerRecord[]): Uint8Array {
+  return encode(records.map((record) => [record.height, record.round, record.step, record.value, record.signature]))
+}
+
+export function decodeSignerRecords(bytes: Uint8Array): SignerRecord[] {
+  const value = decode(bytes) as [number, number, number, string | null, string][]
+  return value.map(([height, round, stepNumber, recordValue, signature]) => ({ height, round, step: stepNumber, value: recordValue, signature }))
+}
+

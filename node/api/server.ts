@@ -1,0 +1,226 @@
+// The node's HTTP JSON API (fastify). Listens on 127.0.0.1 unless configured otherwise. Every bad request gets a
+// 4xx with { code, message } and changes nothing.
+import Fastify, { type FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { bytesToHex, decode, decodeBlock, decodeCertificate, decodeTx, decodeSignedTx, hexToBytes, txId, type Genesis } from '../../client/wire.ts'
+import type { Application } from '../app/application.ts'
+import { txResultKey } from '../app/execute.ts'
+import * as queries from '../ledger/queries.ts'
+
+export const HTTP_BODY_BYTES_MAX = 256 * 1024
+export const WAIT_COMMIT_TIMEOUT_MS = 30_000
+export const LIST_LIMIT_MAX = 1_000
+export const LIST_LIMIT_DEFAULT = 100
+
+export interface ApiContext {
+  app: Application
+  genesis: Genesis
+  nodeId: string
+  validatorName: string | null
+  peers: () => string[]
+  catchingUp: () => boolean
+  /** Called with the bytes of each transaction newly accepted into the mempool (the node gossips it). */
+  onAccepted: (bytes: Uint8Array) => void
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: z.string().max(512).optional() }).strict()
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new ApiError(400, 'BAD_REQUEST', `${what}: ${issue === undefined ? 'invalid' : `${issue.path.join('.') || 'value'} ${issue.message}`}`)
+  }
+  return result.data
+}
+
+/** JSON-friendly rendering: Uint8Array -> hex. */
+export function toJson(value: unknown): unknown {
+  if (value instanceof Uint8Array) return bytesToHex(value)
+  if (Array.isArray(value)) return value.map(toJson)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [key, entry] of Object.entries(value)) out[key] = toJson(entry)
+    return out
+  }
+  return value
+}
+
+export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
+  const { app, genesis } = context
+  const server = Fastify({ logger: false, bodyLimit: HTTP_BODY_BYTES_MAX })
+
+  server.addContentTypeParser(['application/octet-stream', 'application/msgpack'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+  server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (error instanceof ApiError) return reply.status(error.statusCode).send({ code: error.code, message: error.message })
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    const code = status === 413 ? 'BODY_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL' : 'BAD_REQUEST'
+    return reply.status(status).send({ code, message: status === 500 ? 'internal error' : error.message })
+  })
+  server.setNotFoundHandler((request, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }))
+
+  server.get('/health', async () => ({ ok: true }))
+
+  server.get('/status', async () => {
+    const latest = app.latest
+    return {
+      chainId: genesis.chainId,
+      nodeId: context.nodeId,
+      validatorName: context.validatorName,
+      height: latest.height,
+      appHash: bytesToHex(latest.appHash),
+      latestBlockHash: bytesToHex(latest.blockHash),
+      latestBlockTimeMs: latest.timeMs,
+      validators: genesis.validators,
+      peers: context.peers(),
+      catchingUp: context.catchingUp(),
+      mempool: { txs: app.mempool.size, bytes: app.mempool.sizeBytes },
+    }
+  })
+
+  server.get('/validators', async () => ({ validators: genesis.validators }))
+
+  server.post('/txs', async (request, reply) => {
+    const query = parse(z.object({ wait: z.enum(['commit', 'none']).optional() }).strict(), request.query, 'query')
+    const bytes = signedTxBytesFrom(request.body)
+    // Subscribe before submitting so a commit that happens in between is not missed.
+    let resolveCommit: (value: { height: number; index: number }) => void = () => undefined
+    const committed = new Promise<{ height: number; index: number }>((resolve) => (resolveCommit = resolve))
+    let expectedId: string | null = null
+    const unsubscribe = app.onCommit((event) => {
+      if (expectedId === null) return
+      const index = event.txIds.indexOf(expectedId)
+      if (index >= 0) resolveCommit({ height: event.height, index })
+    })
+    try {
+      const outcome = await app.submit(bytes)
+      if (!outcome.ok) {
+        const status = outcome.code === 'MEMPOOL_FULL' ? 503 : 400
+        return reply.status(status).send({ code: outcome.code, message: outcome.message })
+      }
+      expectedId = outcome.id
+      if (!outcome.alreadyPending) context.onAccepted(bytes)
+      const existing = await txStatus(app, outcome.id)
+      if (query.wait !== 'commit' || existing.status === 'committed') return reply.status(existing.status === 'committed' ? 200 : 202).send(existing)
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), WAIT_COMMIT_TIMEOUT_MS).unref())
+      const done = await Promise.race([committed, timeout])
+      const status = await txStatus(app, outcome.id)
+      return reply.status(done === null && status.status !== 'committed' ? 202 : 200).send(status)
+    } finally {
+      unsubscribe()
+    }
+  })
+
+  server.get('/txs/:id', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'transaction id')
+    return txStatus(app, id)
+  })
+
+  server.get('/blocks/:height', async (request) => {
+    const { height: heightParameter } = parse(z.object({ height: z.union([z.literal('latest'), z.coerce.number().int().min(1)]) }).strict(), request.params, 'block height')
+    const height = heightParameter === 'latest' ? app.latest.height : heightParameter
+    const [blockBytes, certificateBytes, resultBytes] = await Promise.all([app.store.getBlock(height), app.store.getCertificate(height), app.store.getResults(height)])
+    if (blockBytes === undefined || certificateBytes === undefined) throw new ApiError(404, 'NOT_FOUND', `no block at height ${height} (latest is ${app.latest.height})`)
+    const block = decodeBlock(blockBytes)
+    const certificate = decodeCertificate(certificateBytes)
+    const results = resultBytes === undefined ? [] : (decode(resultBytes) as unknown[])
+    return toJson({
+      height,
+      hash: bytesToHex(certificate.blockHash),
+      header: block.header,
+      txs: block.txs.map((bytes, index) => {
+        const { txBytes } = decodeSignedTx(bytes)
+        const tx = decodeTx(txBytes)
+        return { id: txId(txBytes), kind: tx.kind, sender: tx.sender, nonce: tx.nonce, body: tx.body, result: results[index] ?? null }
+      }),
+      certificate,
+    })
+  })
+
+  server.get('/accounts/:id', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    return queries.getAccount(app.store.state, id)
+  })
+
+  server.get('/accounts/:id/holdings', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    return queries.holdingsOf(app.store.state, id)
+  })
+
+  server.get('/projects', async (request) => {
+    const query = parse(listQuery, request.query, 'query')
+    return queries.listProjects(app.store.state, query.limit, query.after)
+  })
+
+  server.get('/projects/:registry/:projectId', async (request) => {
+    const { registry, projectId } = parse(z.object({ registry: z.string().min(1).max(32), projectId: z.string().min(1).max(256) }).strict(), request.params, 'project')
+    const project = await queries.getProject(app.store.state, registry, projectId)
+    if (project === undefined) throw new ApiError(404, 'UNKNOWN_PROJECT', `no project ${registry} ${projectId}`)
+    return project
+  })
+
+  server.get('/batches', async (request) => {
+    const query = parse(listQuery, request.query, 'query')
+    return queries.listBatches(app.store.state, query.limit, query.after)
+  })
+
+  server.get('/batches/:batchId', async (request) => {
+    const { batchId } = parse(z.object({ batchId: z.string().min(1).max(256) }).strict(), request.params, 'batch id')
+    const batch = await queries.getBatch(app.store.state, batchId)
+    if (batch === undefined) throw new ApiError(404, 'UNKNOWN_BATCH', `no batch ${batchId}`)
+    return { ...batch, supply: await queries.batchSupply(app.store.state, batchId) }
+  })
+
+  server.get('/provenance', async (request) => {
+    const query = parse(
+      z.union([
+        z.object({ space: z.string().min(1).max(256), serial: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
+        z.object({ batchId: z.string().min(1).max(256), start: z.coerce.number().int().min(0), end: z.coerce.number().int().min(0) }).strict(),
+      ]),
+      request.query,
+      'provenance query (give space and serial, or batchId, start and end)',
+    )
+    const result =
+      'space' in query
+        ? await queries.provenance(app.store.state, { space: query.space, serial: query.serial })
+        : await queries.provenance(app.store.state, { batchId: query.batchId, range: { start: query.start, end: query.end } })
+    if (result === undefined) throw new ApiError(404, 'NOT_FOUND', 'no issued credit has that serial')
+    return result
+  })
+
+  return server
+}
+
+/** A signed transaction from the request: raw bytes (application/octet-stream) or JSON { "tx": "<hex>" }. */
+function signedTxBytesFrom(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body
+  if (body !== null && typeof body === 'object' && typeof (body as { tx?: unknown }).tx === 'string') {
+    const text = (body as { tx: string }).tx
+    if (!/^([0-9a-f]{2})+$/i.test(text)) throw new ApiError(400, 'BAD_REQUEST', 'tx must be hex-encoded signed transaction bytes')
+    return hexToBytes(text.toLowerCase())
+  }
+  throw new ApiError(400, 'BAD_REQUEST', 'send the signed transaction as application/octet-stream bytes or as JSON {"tx":"<hex>"}')
+}
+
+async function txStatus(app: Application, id: string): Promise<Record<string, unknown>> {
+  const record = await app.store.state.get(txResultKey(id))
+  if (record !== undefined) {
+    const [height, index, code, name, message] = decode(record) as [number, number, number, string, string]
+    return { id, status: 'committed', height, index, result: { code, name, message } }
+  }
+  if (app.mempool.has(id)) return { id, status: 'pending' }
+  return { id, status: 'unknown' }
+}
+

@@ -1,0 +1,218 @@
+// The boundary between consensus and the ledger (ABCI-like): check a transaction for the mempool, prepare a
+// proposal, process (validate) a proposal, finalize and commit a block. Consensus never reaches past this.
+import {
+  BLOCK_BYTES_MAX,
+  BLOCK_TXS_MAX,
+  blockHash as computeBlockHash,
+  bytesToHex,
+  decodeBlock,
+  encode,
+  encodeBlock,
+  txsHash,
+  ZERO_HASH,
+  type Block,
+  type Genesis,
+  type TxResult,
+} from '../../client/wire.ts'
+import { genesisWrites, nextNonceOf } from '../ledger/index.ts'
+import { Mempool, type AddOutcome } from '../mempool/mempool.ts'
+import { nextAppHash } from '../state/view.ts'
+import type { LatestCommit, Store } from '../storage/store.ts'
+import { executeTxs, type Execution } from './execute.ts'
+import { TxVerifier, type CheckedTx } from './verified.ts'
+
+/** How far a proposed block's time may be ahead of this node's clock. */
+export const BLOCK_TIME_AHEAD_MS_MAX = 10_000
+export const EXECUTION_CACHE_ENTRIES_MAX = 16
+
+export interface CommittedEvent {
+  height: number
+  blockHash: string
+  txIds: string[]
+  results: TxResult[]
+}
+
+export type SubmitOutcome = AddOutcome | { ok: false; code: string; message: string }
+
+interface CachedExecution {
+  block: Block
+  blockBytes: Uint8Array
+  checked: CheckedTx[]
+  execution: Execution
+}
+
+export class Application {
+  readonly mempool: Mempool
+  readonly verifier: TxVerifier
+  private latestCommit: LatestCommit
+  private readonly executions = new Map<string, CachedExecution>()
+  private readonly commitListeners = new Set<(event: CommittedEvent) => void>()
+  /** Next nonce per sender, for senders with pending transactions; refreshed after each commit. */
+  private readonly pendingNonces = new Map<string, number>()
+
+  private constructor(
+    readonly genesis: Genesis,
+    readonly store: Store,
+    latest: LatestCommit,
+    mempool: Mempool,
+  ) {
+    this.latestCommit = latest
+    this.mempool = mempool
+    this.verifier = new TxVerifier(genesis.chainId)
+  }
+
+  static async open(genesis: Genesis, store: Store, mempool = new Mempool()): Promise<Application> {
+    let latest = await store.latest()
+    if (latest === undefined) {
+      const writes = genesisWrites(genesis)
+      latest = { height: 0, appHash: nextAppHash(ZERO_HASH, writes), blockHash: ZERO_HASH, timeMs: genesis.genesisTimeMs }
+      await store.writeGenesis(writes, latest)
+    }
+    return new Application(genesis, store, latest, mempool)
+  }
+
+  get latest(): LatestCommit {
+    return this.latestCommit
+  }
+
+  onCommit(listener: (event: CommittedEvent) => void): () => void {
+    this.commitListeners.add(listener)
+    return () => this.commitListeners.delete(listener)
+  }
+
+  async nextNonce(senderHex: string): Promise<number> {
+    return nextNonceOf(this.store.state, senderHex)
+  }
+
+  /** CheckTx: verify envelope and signature (once), check the nonce against committed state, add to the mempool. */
+  async submit(bytes: Uint8Array): Promise<SubmitOutcome & { checked?: CheckedTx }> {
+    const result = this.verifier.check(bytes)
+    if (!result.ok) return result
+    const { checked } = result
+    const committed = await this.store.state.get('tx/' + checked.id)
+    if (committed !== undefined) return { ok: true, id: checked.id, alreadyPending: true, checked }
+    const nonce = await this.nextNonce(checked.senderHex)
+    const outcome = this.mempool.add(checked, nonce)
+    if (outcome.ok) this.pendingNonces.set(checked.senderHex, nonce)
+    return { ...outcome, checked }
+  }
+
+  /** PrepareProposal: a block of mempool transactions on top of the latest commit, executed to get its app hash. */
+  async prepareProposal(height: number, timeMs: number, proposer: Uint8Array): Promise<{ block: Uint8Array; blockHash: string }> {
+    this.assertNextHeight(height)
+    const blockTimeMs = Math.max(timeMs, this.latestCommit.timeMs + 1)
+    const nonces = new Map<string, number>()
+    for (const senderHex of this.mempool.senderHexes()) nonces.set(senderHex, await this.nextNonce(senderHex))
+    const checked = this.mempool.reap(BLOCK_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024, (senderHex) => nonces.get(senderHex) ?? 0)
+    const execution = await executeTxs(this.store.state, checked, { height, timeMs: blockTimeMs }, this.latestCommit.appHash)
+    const txs = checked.map((entry) => entry.bytes)
+    const block: Block = {
+      header: {
+        chainId: this.genesis.chainId,
+        height,
+        timeMs: blockTimeMs,
+        previousBlockHash: this.latestCommit.blockHash,
+        txsHash: txsHash(txs),
+        appHash: execution.appHash,
+        proposer,
+      },
+      txs,
+    }
+    const blockBytes = encodeBlock(block)
+    const hash = bytesToHex(computeBlockHash(block.header))
+    this.cache(hash, { block, blockBytes, checked, execution })
+    return { block: blockBytes, blockHash: hash }
+  }
+
+  /**
+   * ProcessProposal: is this block a valid next block? Checks header links, proposer, time, every transaction's
+   * signature, then executes it and compares the app hash. `nowMs` is null when replaying committed blocks.
+   */
+  async processProposal(blockBytes: Uint8Array, expectedProposer: Uint8Array, nowMs: number | null): Promise<{ valid: true; blockHash: string } | { valid: false; reason: string }> {
+    let block: Block
+    try {
+      block = decodeBlock(blockBytes)
+    } catch (error) {
+      return { valid: false, reason: (error as Error).message }
+    }
+    const hash = bytesToHex(computeBlockHash(block.header))
+    if (this.executions.has(hash)) return { valid: true, blockHash: hash }
+    const { header } = block
+    const latest = this.latestCommit
+    if (header.chainId !== this.genesis.chainId) return { valid: false, reason: 'wrong chain id' }
+    if (header.height !== latest.height + 1) return { valid: false, reason: `height ${header.height}, expected ${latest.height + 1}` }
+    if (!equalBytes(header.previousBlockHash, latest.blockHash)) return { valid: false, reason: 'previous block hash does not match' }
+    if (!equalBytes(header.proposer, expectedProposer)) return { valid: false, reason: 'block proposer is not the proposer of this round' }
+    if (header.timeMs <= latest.timeMs) return { valid: false, reason: 'block time is not after the previous block time' }
+    if (nowMs !== null && header.timeMs > nowMs + BLOCK_TIME_AHEAD_MS_MAX) return { valid: false, reason: 'block time is too far in the future' }
+    let computedTxsHash: Uint8Array
+    try {
+      computedTxsHash = txsHash(block.txs)
+    } catch (error) {
+      return { valid: false, reason: (error as Error).message }
+    }
+    if (!equalBytes(computedTxsHash, header.txsHash)) return { valid: false, reason: 'txs hash does not match' }
+    const checked: CheckedTx[] = []
+    for (const [index, bytes] of block.txs.entries()) {
+      const result = this.verifier.check(bytes)
+      if (!result.ok) return { valid: false, reason: `transaction ${index}: ${result.code}: ${result.message}` }
+      checked.push(result.checked)
+    }
+    const execution = await executeTxs(this.store.state, checked, { height: header.height, timeMs: header.timeMs }, latest.appHash)
+    if (!equalBytes(execution.appHash, header.appHash)) return { valid: false, reason: `app hash mismatch: block says ${bytesToHex(header.appHash)}, executing it gives ${bytesToHex(execution.appHash)}` }
+    this.cache(hash, { block, blockBytes, checked, execution })
+    return { valid: true, blockHash: hash }
+  }
+
+  /** FinalizeBlock + Commit: one atomic write of block, certificate, results and state changes. */
+  async commit(blockHashHex: string, certificate: Uint8Array): Promise<CommittedEvent> {
+    const cached = this.executions.get(blockHashHex)
+    if (cached === undefined) throw new Error(`commit of block ${blockHashHex} that was never processed`)
+    const { block, blockBytes, checked, execution } = cached
+    this.assertNextHeight(block.header.height)
+    await this.store.commitBlock({
+      height: block.header.height,
+      blockHash: computeBlockHash(block.header),
+      block: blockBytes,
+      certificate,
+      results: encode(execution.results),
+      appHash: execution.appHash,
+      timeMs: block.header.timeMs,
+      writes: execution.writes,
+    })
+    this.latestCommit = { height: block.header.height, appHash: execution.appHash, blockHash: computeBlockHash(block.header), timeMs: block.header.timeMs }
+    this.executions.clear()
+    const ids = checked.map((entry) => entry.id)
+    const nonces = new Map<string, number>()
+    for (const senderHex of this.mempool.senderHexes()) nonces.set(senderHex, await this.nextNonce(senderHex))
+    this.mempool.update(ids, (senderHex) => nonces.get(senderHex) ?? 0)
+    for (const id of ids) this.verifier.forget(id)
+    const event: CommittedEvent = { height: block.header.height, blockHash: blockHashHex, txIds: ids, results: execution.results }
+    for (const listener of this.commitListeners) {
+      try {
+        listener(event)
+      } catch {
+        // a listener's failure never affects the commit
+      }
+    }
+    return event
+  }
+
+  private assertNextHeight(height: number): void {
+    if (height !== this.latestCommit.height + 1) throw new Error(`expected height ${this.latestCommit.height + 1}, got ${height}`)
+  }
+
+  private cache(hash: string, entry: CachedExecution): void {
+    if (this.executions.size >= EXECUTION_CACHE_ENTRIES_MAX) {
+      const oldest = this.executions.keys().next()
+      if (oldest.done !== true) this.executions.delete(oldest.value)
+    }
+    this.executions.set(hash, entry)
+  }
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false
+  return true
+}

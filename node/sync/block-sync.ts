@@ -1,0 +1,100 @@
+// Block sync: a node that restarted or fell behind fetches committed blocks with their commit certificates from
+// peers, verifies the certificates and applies the blocks through the consensus driver's queue.
+import { decodeCertificate, SYNC_BLOCKS_PER_RESPONSE_MAX, WireError, type SyncRequest, type SyncResponse } from '../../client/wire.ts'
+import type { ConsensusDriver, Logger } from '../../consensus/driver.ts'
+import type { Store } from '../storage/store.ts'
+
+export const SYNC_INTERVAL_MS = 1_000
+export const SYNC_RESPONSE_BYTES_MAX = 16 * 1024 * 1024
+
+export interface SyncPeers {
+  connectedPeers(): string[]
+  requestBlocks(peerId: string, request: SyncRequest): Promise<SyncResponse>
+}
+
+export async function serveBlocks(store: Store, latestHeight: number, request: SyncRequest): Promise<SyncResponse> {
+  const blocks: SyncResponse['blocks'] = []
+  let bytes = 0
+  const last = Math.min(latestHeight, request.fromHeight + Math.min(request.count, SYNC_BLOCKS_PER_RESPONSE_MAX) - 1)
+  for (let height = Math.max(1, request.fromHeight); height <= last; height += 1) {
+    const [block, certificate] = await Promise.all([store.getBlock(height), store.getCertificate(height)])
+    if (block === undefined || certificate === undefined) break
+    bytes += block.length + certificate.length
+    if (bytes > SYNC_RESPONSE_BYTES_MAX && blocks.length > 0) break
+    blocks.push({ block, certificate })
+  }
+  return { latestHeight, blocks }
+}
+
+export class BlockSync {
+  private timer: NodeJS.Timeout | null = null
+  private running = false
+  private bestPeerHeight = 0
+  private peerCursor = 0
+
+  constructor(
+    private readonly driver: ConsensusDriver,
+    private readonly peers: SyncPeers,
+    private readonly latestHeight: () => number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True while some peer reports a height above ours by more than one block. */
+  get catchingUp(): boolean {
+    return this.bestPeerHeight > this.latestHeight() + 1
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), SYNC_INTERVAL_MS)
+    this.timer.unref()
+    void this.tick()
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  /** One round of sync: ask the next connected peer for blocks after our latest height, until caught up. */
+  async tick(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      const peers = this.peers.connectedPeers()
+      if (peers.length === 0) return
+      const peer = peers[this.peerCursor++ % peers.length] as string
+      for (;;) {
+        const fromHeight = this.latestHeight() + 1
+        let response: SyncResponse
+        try {
+          response = await this.peers.requestBlocks(peer, { fromHeight, count: SYNC_BLOCKS_PER_RESPONSE_MAX })
+        } catch (error) {
+          this.logger.debug({ peer, error: (error as Error).message }, 'block sync request failed')
+          return
+        }
+        this.bestPeerHeight = Math.max(this.bestPeerHeight, response.latestHeight)
+        if (response.blocks.length === 0) return
+        for (const [offset, entry] of response.blocks.entries()) {
+          const height = fromHeight + offset
+          if (height <= this.latestHeight()) continue
+          let certificate
+          try {
+            certificate = decodeCertificate(entry.certificate)
+          } catch (error) {
+            this.logger.warn({ peer, height, error: (error as WireError).message }, 'peer sent a malformed certificate')
+            return
+          }
+          if (certificate.height !== height || !this.driver.verifyCertificate(certificate)) {
+            this.logger.warn({ peer, height }, 'peer sent a block without a valid commit certificate')
+            return
+          }
+          const applied = await this.driver.applySyncedBlock(height, entry.block, certificate)
+          if (!applied && height > this.latestHeight()) return
+        }
+        if (this.latestHeight() >= response.latestHeight) return
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}
