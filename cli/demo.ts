@@ -27,13 +27,9 @@ function say(line: string): void {
   process.stdout.write(line + '\n')
 }
 
-interface HoldingsView {
-  batches?: { batchId: string; active?: number; ranges?: { start: number; end: number; status: string }[] }[]
-}
-
 async function firstActiveBatch(client: TonneClient, account: string, minimumActive: number): Promise<{ batchId: string; active: number } | null> {
-  const holdings = (await client.holdings(account)) as HoldingsView
-  for (const batch of holdings.batches ?? []) if ((batch.active ?? 0) >= minimumActive) return { batchId: batch.batchId, active: batch.active ?? 0 }
+  const holdings = await client.holdings(account)
+  for (const batch of holdings.batches) if (batch.totals.active >= minimumActive) return { batchId: batch.batchId, active: batch.totals.active }
   return null
 }
 

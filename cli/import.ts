@@ -26,7 +26,7 @@ export async function runImport(options: { node: string; registry: string; keyFi
   const status = await client.status()
   const keyPair = readKeyFile(options.keyFile)
   const signer = new Signer(keyPair, status.chainId, client)
-  let nonce = (await client.account(signer.accountId)).nonce
+  let nonce = (await client.account(signer.accountId)).nextNonce
   const txs: (SubmittedTx & { step: ImportStep })[] = plan.steps.map((step) => {
     const signed = signTx(keyPair, status.chainId, step.kind, nonce, step.body as never)
     nonce += 1

@@ -18,6 +18,36 @@ export interface StatusResponse {
   mempool: { txs: number; bytes: number }
 }
 
+export interface AccountView {
+  id: string
+  name: string | null
+  role: string | null
+  registry: string | null
+  /** The nonce the account's next transaction must carry. */
+  nextNonce: number
+}
+
+export interface HoldingView {
+  batchId: string
+  start: number
+  end: number
+  owner: string
+  status: 'active' | 'retired' | 'cancelled'
+}
+
+export interface StatusTotals {
+  active: number
+  retired: number
+  cancelled: number
+}
+
+export interface HoldingsView {
+  account: string
+  batches: { batchId: string; holdings: HoldingView[]; totals: StatusTotals }[]
+  totals: StatusTotals
+  next: string | null
+}
+
 export interface TxResultView {
   code: number
   name: string
@@ -101,11 +131,11 @@ export class TonneClient {
     return this.request('GET', `/blocks/${height}`)
   }
 
-  account(id: string): Promise<{ id: string; role: string | null; registry: string | null; name: string | null; nonce: number }> {
+  account(id: string): Promise<AccountView> {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}`)
   }
 
-  holdings(id: string): Promise<unknown> {
+  holdings(id: string): Promise<HoldingsView> {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}/holdings`)
   }
 
@@ -158,7 +188,7 @@ export class Signer {
   }
 
   async sign<K extends TxKind>(kind: K, body: TxBodies[K]): Promise<SignedTxWithId> {
-    if (this.nonce === null) this.nonce = (await this.client.account(this.accountId)).nonce
+    if (this.nonce === null) this.nonce = (await this.client.account(this.accountId)).nextNonce
     const signed = signTx(this.keyPair, this.chainId, kind, this.nonce, body)
     this.nonce += 1
     return signed

@@ -73,9 +73,13 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+export const U32_MAX = 0xffff_ffff
+
 function u32(value: number): Uint8Array {
+  // Never truncate: round 2^32 must not sign the same bytes as round 0 (nor polRound 2^32-1 as polRound -1).
+  if (!Number.isInteger(value) || value < 0 || value > U32_MAX) throw new RangeError(`${value} does not fit in a u32`)
   const out = new Uint8Array(4)
-  new DataView(out.buffer).setUint32(0, value >>> 0)
+  new DataView(out.buffer).setUint32(0, value)
   return out
 }
 
@@ -267,7 +271,7 @@ export function decodeTx(txBytes: Uint8Array): Tx {
   const record = value as Record<string, unknown>
   const { chainId, kind, sender, nonce, body } = record
   if (typeof chainId !== 'string' || chainId.length === 0 || chainId.length > CHAIN_ID_LENGTH_MAX) throw new WireError('MALFORMED_TX', 'chainId must be a non-empty string')
-  if (typeof kind !== 'string' || !(TX_KINDS as readonly string[]).includes(kind)) throw new WireError('UNKNOWN_KIND', `unknown transaction kind ${JSON.stringify(String(kind)).slice(0, 80)}`)
+  if (typeof kind !== 'string' || !(TX_KINDS as readonly string[]).includes(kind)) throw new WireError('UNKNOWN_KIND', `unknown transaction kind ${typeof kind === 'string' ? JSON.stringify(kind).slice(0, 80) : `of type ${typeof kind}`}`)
   if (!isBytes(sender, 32)) throw new WireError('MALFORMED_TX', 'sender must be a 32-byte ed25519 public key')
   if (typeof nonce !== 'number' || !Number.isSafeInteger(nonce) || nonce < 0) throw new WireError('MALFORMED_TX', 'nonce must be a non-negative integer')
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new WireError('MALFORMED_TX', 'body must be a map')
@@ -435,7 +439,7 @@ export function decodeCertificate(bytes: Uint8Array): CommitCertificate {
   if (!Array.isArray(value) || value.length !== 4) throw new WireError('MALFORMED_CERTIFICATE', 'a certificate is an array of 4 fields')
   const [height, round, hashValue, signatures] = value as unknown[]
   if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new WireError('MALFORMED_CERTIFICATE', 'certificate height must be a positive integer')
-  if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 0) throw new WireError('MALFORMED_CERTIFICATE', 'certificate round must be a non-negative integer')
+  if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 0 || round > U32_MAX) throw new WireError('MALFORMED_CERTIFICATE', 'certificate round must be a non-negative u32')
   if (!isBytes(hashValue, 32)) throw new WireError('MALFORMED_CERTIFICATE', 'certificate block hash must be 32 bytes')
   if (!Array.isArray(signatures) || signatures.length > 1_000) throw new WireError('MALFORMED_CERTIFICATE', 'certificate signatures must be an array')
   const entries = signatures.map((entry: unknown) => {
@@ -467,19 +471,25 @@ function nonNegativeInt(value: unknown, what: string): number {
   return value
 }
 
+function u32Int(value: unknown, what: string): number {
+  const int = nonNegativeInt(value, what)
+  if (int > U32_MAX) throw new WireError('MALFORMED_MESSAGE', `${what} must fit in a u32`)
+  return int
+}
+
 export function decodeConsensusMessage(bytes: Uint8Array): ConsensusMessage {
   const value = decode(bytes)
   if (!Array.isArray(value)) throw new WireError('MALFORMED_MESSAGE', 'a consensus message is an array')
   const fields = value as unknown[]
   if (fields[0] === 'proposal' && fields.length === 8) {
     const [, height, round, polRound, hashValue, validatorIndex, signature, block] = fields
-    if (typeof polRound !== 'number' || !Number.isSafeInteger(polRound) || polRound < -1) throw new WireError('MALFORMED_MESSAGE', 'polRound must be an integer >= -1')
+    if (typeof polRound !== 'number' || !Number.isSafeInteger(polRound) || polRound < -1 || polRound >= U32_MAX) throw new WireError('MALFORMED_MESSAGE', 'polRound must be an integer >= -1 and < 2^32-1')
     if (!isBytes(hashValue, 32) || !isBytes(signature, 64) || !isBytes(block)) throw new WireError('MALFORMED_MESSAGE', 'proposal has malformed binary fields')
     return {
       type: 'proposal',
       proposal: {
         height: nonNegativeInt(height, 'height'),
-        round: nonNegativeInt(round, 'round'),
+        round: u32Int(round, 'round'),
         polRound,
         blockHash: new Uint8Array(hashValue),
         validatorIndex: nonNegativeInt(validatorIndex, 'validatorIndex'),
@@ -497,7 +507,7 @@ export function decodeConsensusMessage(bytes: Uint8Array): ConsensusMessage {
       vote: {
         type,
         height: nonNegativeInt(height, 'height'),
-        round: nonNegativeInt(round, 'round'),
+        round: u32Int(round, 'round'),
         blockHash: hashValue === null ? null : new Uint8Array(hashValue),
         validatorIndex: nonNegativeInt(validatorIndex, 'validatorIndex'),
         signature: new Uint8Array(signature),

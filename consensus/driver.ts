@@ -230,7 +230,8 @@ export class ConsensusDriver {
 
   private async handleMessage(message: ConsensusMessage): Promise<void> {
     const height = this.messageHeight(message)
-    if (height < this.state.height) return
+    // Below the current height, or the current height already committed (startHeight of the next one pending).
+    if (height < this.state.height || height <= this.options.app.latestHeight()) return
     if (height > this.state.height) {
       if (height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX && this.future.length < FUTURE_MESSAGES_MAX) this.future.push({ height, message })
       return

@@ -76,7 +76,9 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
       processProposal: (block, proposer, nowMs) => app.processProposal(block, proposer, nowMs),
       commit: (hash, certificate) => app.commit(hash, certificate),
     },
-    publish: (bytes) => network.publishConsensus(bytes),
+    publish: (bytes) => {
+      network.publishConsensus(bytes).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'consensus publish failed'))
+    },
     signerStore: {
       load: async () => {
         const bytes = await store.getValidatorRecord(SIGNER_RECORD)
@@ -96,7 +98,9 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     validatorName: selfIndex >= 0 ? (genesis.validators[selfIndex]?.name ?? null) : null,
     peers: () => network.connectedPeers(),
     catchingUp: () => sync.catchingUp,
-    onAccepted: (bytes) => network.publishTx(bytes),
+    onAccepted: (bytes) => {
+      network.publishTx(bytes).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'transaction publish failed'))
+    },
   })
   const apiUrl = await api.listen({ host: config.apiHost, port: config.apiPort })
   await driver.start()

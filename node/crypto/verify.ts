@@ -28,10 +28,30 @@ function isCanonicalScalar(signature: Uint8Array): boolean {
   return s < GROUP_ORDER
 }
 
+// OpenSSL accepts a public key whose y is not reduced (y >= p) and keys of small order, under which anyone can
+// forge a signature for any message. Rejected here, as noble's strict verify (client/keys.ts) does: y >= p
+// (sign bit masked), and every key whose y is that of one of the 8 small-order points (0, 1, p-1 and the two y
+// of the order-8 points; both signs of x; x = 0 with the sign bit set is the noble-rejected encoding of 1, p-1).
+const FIELD_PRIME = 2n ** 255n - 19n
+const SMALL_ORDER_Y = new Set([
+  0n,
+  1n,
+  FIELD_PRIME - 1n,
+  0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826n,
+  0x7a03ac9277fdc74ec6cc392cfa53202a0f67100d760b3cba4fd84d3d706a17c7n,
+])
+
+function isAcceptablePublicKey(publicKey: Uint8Array): boolean {
+  let y = BigInt((publicKey[31] ?? 0) & 0x7f)
+  for (let index = 30; index >= 0; index -= 1) y = (y << 8n) | BigInt(publicKey[index] ?? 0)
+  return y < FIELD_PRIME && !SMALL_ORDER_Y.has(y)
+}
+
 /** Strict ed25519 verification: false for any malformed key or signature, never throws. */
 export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false
   if (!isCanonicalScalar(signature)) return false
+  if (!isAcceptablePublicKey(publicKey)) return false
   try {
     return nodeVerify(null, message, keyObjectFor(publicKey), signature)
   } catch {

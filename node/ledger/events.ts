@@ -1,0 +1,40 @@
+// Provenance events: every issue, transfer, retirement and cancellation appends one record per contiguous serial
+// range it touched, under event/<batchId>/<padded seq>, seq counting from 0 per batch. Events are never changed.
+import type { SerialRange } from '../../client/wire.ts'
+import type { StateReader } from '../state/view.ts'
+import type { RuleContext } from './context.ts'
+import { encodeRecord, keys, prefixRange, readRange, type EventRecord, type EventType } from './keys.ts'
+
+export interface NewEvent {
+  type: EventType
+  range: SerialRange
+  from: string | null
+  to: string | null
+  details: Record<string, string>
+}
+
+export async function nextEventSeq(reader: StateReader, batchId: string): Promise<number> {
+  const last = await readRange<EventRecord>(reader, prefixRange(keys.eventPrefix(batchId), { reverse: true, limit: 1 }))
+  const entry = last[0]
+  return entry === undefined ? 0 : entry[1].seq + 1
+}
+
+export async function appendEvent(context: RuleContext, batchId: string, event: NewEvent): Promise<EventRecord> {
+  const seq = await nextEventSeq(context.view, batchId)
+  const record: EventRecord = {
+    batchId,
+    seq,
+    type: event.type,
+    range: { start: event.range.start, end: event.range.end },
+    from: event.from,
+    to: event.to,
+    by: context.sender,
+    height: context.height,
+    timeMs: context.timeMs,
+    txIndex: context.txIndex,
+    txId: context.txId,
+    details: event.details,
+  }
+  context.view.put(keys.event(batchId, seq), encodeRecord(record))
+  return record
+}

@@ -1,0 +1,196 @@
+// The ledger's key-value layout: one key prefix per record kind, each listed here with its key shape and the shape
+// of its value (Lodestar style). Keys are ASCII strings, so JavaScript string order, the order of a Map-backed
+// state and LevelDB's byte order all agree. Values are msgpack (encode/decode from client/wire.ts).
+//
+// Integers inside keys are zero-padded to SERIAL_DIGITS so that lexicographic order is numeric order.
+// Variable-length parts of keys (registry codes, project ids, numbering spaces, batch ids, account ids) come from
+// restricted alphabets (see validate.ts: IDENTIFIER_PATTERN, SPACE_PATTERN, ACCOUNT_ID_PATTERN) that never contain
+// the character that follows them in a key, so no key of one record can fall inside another record's range read:
+// - an identifier or space segment never contains '/' or ':'; a batch id is `${space}:${start}-${end}`, so the
+//   '/' that follows a batch id in `holding/<batchId>/...` cannot occur inside it after its ':';
+// - a space is REGISTRY or REGISTRY/segment and never contains ':', so in `space/<space>:<padded>` the ':' ends
+//   the space. (With '/' there, the keys of space VCS/1 would sort among those of space VCS, between
+//   space/VCS/1000000000000000 and space/VCS/2000000000000000, and the predecessor read of an overlap check in VCS
+//   could return a range of VCS/1 and miss a real overlap: test/ledger/batch-issue.test.ts has the case.)
+//
+// Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
+import { decode, encode, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
+import type { StateReader, RangeOptions } from '../state/view.ts'
+import { invariant } from './result.ts'
+
+/** Zero-padding width of integers in keys: Number.MAX_SAFE_INTEGER (2^53 - 1) has 16 digits. */
+export const SERIAL_DIGITS = 16
+
+export const PREFIX = {
+  /** account/<accountId> -> AccountRecord (written at genesis; role lookup). */
+  account: 'account/',
+  /** nonce/<accountId> -> number: the sender's next nonce; absent means 0. */
+  nonce: 'nonce/',
+  /** project/<registry>/<projectId> -> ProjectRecord */
+  project: 'project/',
+  /** batch/<batchId> -> BatchRecord */
+  batch: 'batch/',
+  /** projectbatch/<registry>/<projectId>/<batchId> -> null: the batches issued for a project. */
+  projectBatch: 'projectbatch/',
+  /** space/<space>:<padded serialStart> -> SpaceRangeRecord: every issued range in a numbering space, ledger-wide. */
+  space: 'space/',
+  /** holding/<batchId>/<padded start> -> HoldingRecord: the holdings of a batch partition its serial range. */
+  holding: 'holding/',
+  /** owner/<accountId>/<batchId>/<padded start> -> HoldingRecord: the same holdings, indexed by owner. */
+  owner: 'owner/',
+  /** event/<batchId>/<padded seq> -> EventRecord: provenance of a batch, in order. */
+  event: 'event/',
+} as const
+
+export type RecordKind = keyof typeof PREFIX
+
+// ---------------------------------------------------------------------------------------------------------
+// Value shapes. Fields are never undefined (msgpack would carry them); absent is null.
+
+export interface AccountRecord {
+  id: string
+  name: string
+  role: Role
+  /** Registry code for role 'registry', null otherwise. */
+  registry: RegistryCode | null
+}
+
+export interface ProjectRecord {
+  registry: RegistryCode
+  projectId: string
+  program: string
+  name: string
+  developer: string
+  country: string
+  sector: string
+  methodology: string
+  status: string
+  /** Further attributes, keys sorted. */
+  attributes: Record<string, string>
+  registeredBy: string
+  height: number
+  timeMs: number
+  txId: string
+}
+
+export interface BatchRecord {
+  batchId: string
+  registry: RegistryCode
+  projectId: string
+  space: string
+  serialStart: number
+  serialEnd: number
+  vintageStart: string
+  vintageEnd: string
+  unitType: string
+  labels: string[]
+  correspondingAdjustment: string
+  originalSerial: string
+  issuanceDate: string
+  /** The registry account that issued the batch. */
+  issuedBy: string
+  /** The account that received the issued credits. */
+  issuedTo: string
+  height: number
+  timeMs: number
+  txId: string
+}
+
+export interface SpaceRangeRecord {
+  end: number
+  batchId: string
+}
+
+export const HOLDING_STATUSES = ['active', 'retired', 'cancelled'] as const
+export type HoldingStatus = (typeof HOLDING_STATUSES)[number]
+
+/** A serial sub-block of one batch, inclusive on both ends. */
+export interface HoldingRecord {
+  batchId: string
+  start: number
+  end: number
+  owner: string
+  status: HoldingStatus
+}
+
+export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+export interface EventRecord {
+  batchId: string
+  seq: number
+  type: EventType
+  range: SerialRange
+  /** Holder before the event; null for an issuance. */
+  from: string | null
+  /** Holder after the event; null for a retirement or cancellation (the units stay with `from`, frozen). */
+  to: string | null
+  /** The sender of the transaction. */
+  by: string
+  height: number
+  timeMs: number
+  txIndex: number
+  txId: string
+  /** Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel). */
+  details: Record<string, string>
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Key builders.
+
+/** Zero-pads a non-negative safe integer for use in a key; anything else is a broken invariant. */
+export function padInteger(value: number): string {
+  invariant(Number.isSafeInteger(value) && value >= 0, `cannot pad ${String(value)} into a key`)
+  return String(value).padStart(SERIAL_DIGITS, '0')
+}
+
+export const keys = {
+  account: (accountId: string): string => `${PREFIX.account}${accountId}`,
+  nonce: (accountId: string): string => `${PREFIX.nonce}${accountId}`,
+  project: (registry: string, projectId: string): string => `${PREFIX.project}${registry}/${projectId}`,
+  batch: (batchId: string): string => `${PREFIX.batch}${batchId}`,
+  projectBatchPrefix: (registry: string, projectId: string): string => `${PREFIX.projectBatch}${registry}/${projectId}/`,
+  projectBatch: (registry: string, projectId: string, batchId: string): string => `${PREFIX.projectBatch}${registry}/${projectId}/${batchId}`,
+  spacePrefix: (space: string): string => `${PREFIX.space}${space}:`,
+  space: (space: string, serialStart: number): string => `${PREFIX.space}${space}:${padInteger(serialStart)}`,
+  holdingPrefix: (batchId: string): string => `${PREFIX.holding}${batchId}/`,
+  holding: (batchId: string, start: number): string => `${PREFIX.holding}${batchId}/${padInteger(start)}`,
+  ownerPrefix: (owner: string): string => `${PREFIX.owner}${owner}/`,
+  ownerBatchPrefix: (owner: string, batchId: string): string => `${PREFIX.owner}${owner}/${batchId}/`,
+  owner: (owner: string, batchId: string, start: number): string => `${PREFIX.owner}${owner}/${batchId}/${padInteger(start)}`,
+  eventPrefix: (batchId: string): string => `${PREFIX.event}${batchId}/`,
+  event: (batchId: string, seq: number): string => `${PREFIX.event}${batchId}/${padInteger(seq)}`,
+}
+
+/** Range options selecting every key that starts with `prefix`. */
+export function prefixRange(prefix: string, extra: Omit<RangeOptions, 'gte' | 'lt'> = {}): RangeOptions {
+  return { gte: prefix, lt: prefixEnd(prefix), ...extra }
+}
+
+/** The smallest string greater than every string starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1)
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Value codec. State is written only by this module's callers, so a value that does not decode is a broken
+// invariant (corrupt storage), not bad input: decode errors propagate.
+
+export function encodeRecord<T>(value: T): Uint8Array {
+  return encode(value)
+}
+
+export function decodeRecord<T>(bytes: Uint8Array): T {
+  return decode(bytes) as T
+}
+
+export async function readRecord<T>(reader: StateReader, key: string): Promise<T | undefined> {
+  const bytes = await reader.get(key)
+  return bytes === undefined ? undefined : decodeRecord<T>(bytes)
+}
+
+export async function readRange<T>(reader: StateReader, options: RangeOptions): Promise<[string, T][]> {
+  const entries = await reader.range(options)
+  return entries.map(([key, bytes]) => [key, decodeRecord<T>(bytes)])
+}

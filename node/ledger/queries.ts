@@ -1,0 +1,291 @@
+// Read-only queries over ledger state, for the HTTP API and the tests. They take any StateReader (committed state
+// or a StateView) and never write. Every listing is bounded (QUERY_LIMIT_MAX) and pages with an opaque `after`
+// cursor: pass a response's `next` back as `after` to get the following page; `next` is null on the last page.
+import type { RegistryCode, Role, SerialRange } from '../../client/wire.ts'
+import type { RangeOptions, StateReader } from '../state/view.ts'
+import { nextNonceOf, readAccount } from './accounts.ts'
+import {
+  keys,
+  PREFIX,
+  prefixEnd,
+  readRange,
+  readRecord,
+  type BatchRecord,
+  type EventRecord,
+  type HoldingRecord,
+  type HoldingStatus,
+  type ProjectRecord,
+  type SpaceRangeRecord,
+} from './keys.ts'
+import { holdingsOverlapping, unitCount } from './holdings.ts'
+import { ACCOUNT_ID_PATTERN } from './validate.ts'
+
+export const QUERY_LIMIT_DEFAULT = 100
+export const QUERY_LIMIT_MAX = 1_000
+export const HOLDINGS_QUERY_LIMIT_MAX = 10_000
+export const PROVENANCE_EVENTS_MAX = 1_000
+/** Page size of internal scans (supply, provenance), so no single read loads an unbounded range. */
+export const SCAN_PAGE_ENTRIES = 1_000
+
+export interface Page<T> {
+  items: T[]
+  /** Cursor for the next page (pass as `after`), null when this is the last page. */
+  next: string | null
+}
+
+export interface PageOptions {
+  limit?: number
+  after?: string
+}
+
+function pageLimit(limit: number | undefined, maximum = QUERY_LIMIT_MAX): number {
+  if (limit === undefined || !Number.isSafeInteger(limit) || limit < 1) return Math.min(QUERY_LIMIT_DEFAULT, maximum)
+  return Math.min(limit, maximum)
+}
+
+/** Reads one page of `prefix` after the cursor (a key suffix): [key suffix, value] entries and the next cursor. */
+async function readPageEntries<T>(reader: StateReader, prefix: string, options: PageOptions, maximum?: number): Promise<{ entries: [string, T][]; next: string | null }> {
+  const limit = pageLimit(options.limit, maximum)
+  const range: RangeOptions = { lt: prefixEnd(prefix), limit: limit + 1 }
+  if (options.after !== undefined && options.after !== '') range.gt = prefix + options.after
+  else range.gte = prefix
+  const entries = (await readRange<T>(reader, range)).map(([key, value]): [string, T] => [key.slice(prefix.length), value])
+  const more = entries.length > limit
+  const page = more ? entries.slice(0, limit) : entries
+  const last = page[page.length - 1]
+  return { entries: page, next: more && last !== undefined ? last[0] : null }
+}
+
+async function readPage<T>(reader: StateReader, prefix: string, options: PageOptions, maximum?: number): Promise<Page<T>> {
+  const { entries, next } = await readPageEntries<T>(reader, prefix, options, maximum)
+  return { items: entries.map(([, value]) => value), next }
+}
+
+/** Every entry of a prefix, read in pages. For internal use over ranges bounded by the ledger's own rules. */
+async function* scan<T>(reader: StateReader, prefix: string): AsyncGenerator<[string, T]> {
+  let after: string | undefined
+  for (;;) {
+    const range: RangeOptions = { lt: prefixEnd(prefix), limit: SCAN_PAGE_ENTRIES }
+    if (after === undefined) range.gte = prefix
+    else range.gt = after
+    const entries = await readRange<T>(reader, range)
+    for (const entry of entries) yield entry
+    const last = entries[entries.length - 1]
+    if (entries.length < SCAN_PAGE_ENTRIES || last === undefined) return
+    after = last[0]
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Accounts.
+
+export interface AccountView {
+  id: string
+  /** Name, role and registry from genesis; null for an account outside genesis (it may still hold credits). */
+  name: string | null
+  role: Role | null
+  registry: RegistryCode | null
+  /** The nonce its next transaction must carry. */
+  nextNonce: number
+}
+
+/** null only for a malformed account id. */
+export async function getAccount(reader: StateReader, accountId: string): Promise<AccountView | null> {
+  if (!ACCOUNT_ID_PATTERN.test(accountId)) return null
+  const account = await readAccount(reader, accountId)
+  return {
+    id: accountId,
+    name: account?.name ?? null,
+    role: account?.role ?? null,
+    registry: account?.registry ?? null,
+    nextNonce: await nextNonceOf(reader, accountId),
+  }
+}
+
+export interface StatusTotals {
+  active: number
+  retired: number
+  cancelled: number
+}
+
+function emptyTotals(): StatusTotals {
+  return { active: 0, retired: 0, cancelled: 0 }
+}
+
+function addUnits(totals: StatusTotals, status: HoldingStatus, units: number): void {
+  totals[status] += units
+}
+
+export interface BatchHoldings {
+  batchId: string
+  holdings: HoldingRecord[]
+  totals: StatusTotals
+}
+
+export interface AccountHoldings {
+  account: string
+  batches: BatchHoldings[]
+  /** Over the holdings of this page. */
+  totals: StatusTotals
+  next: string | null
+}
+
+/** The holdings of an account, grouped by batch (batches in id order, holdings in serial order). */
+export async function holdingsOf(reader: StateReader, accountId: string, options: PageOptions = {}): Promise<AccountHoldings> {
+  const page = await readPage<HoldingRecord>(reader, keys.ownerPrefix(accountId), { limit: options.limit ?? HOLDINGS_QUERY_LIMIT_MAX, ...(options.after === undefined ? {} : { after: options.after }) }, HOLDINGS_QUERY_LIMIT_MAX)
+  const batches: BatchHoldings[] = []
+  const totals = emptyTotals()
+  for (const holding of page.items) {
+    let group = batches[batches.length - 1]
+    if (group === undefined || group.batchId !== holding.batchId) {
+      group = { batchId: holding.batchId, holdings: [], totals: emptyTotals() }
+      batches.push(group)
+    }
+    group.holdings.push(holding)
+    addUnits(group.totals, holding.status, unitCount(holding))
+    addUnits(totals, holding.status, unitCount(holding))
+  }
+  return { account: accountId, batches, totals, next: page.next }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Projects and batches.
+
+export async function getProject(reader: StateReader, registry: string, projectId: string): Promise<ProjectRecord | undefined> {
+  return readRecord<ProjectRecord>(reader, keys.project(registry, projectId))
+}
+
+/** Projects in (registry, projectId) order, optionally of one registry. The cursor is `${registry}/${projectId}`. */
+export async function listProjects(reader: StateReader, limit?: number, after?: string, filter: { registry?: string } = {}): Promise<Page<ProjectRecord>> {
+  if (filter.registry === undefined) return readPage<ProjectRecord>(reader, PREFIX.project, { ...(limit === undefined ? {} : { limit }), ...(after === undefined ? {} : { after }) })
+  // Cursors are always `${registry}/${projectId}`: strip the registry part for the page read, add it back after.
+  const registryPrefix = `${filter.registry}/`
+  const afterProject = after !== undefined && after.startsWith(registryPrefix) ? after.slice(registryPrefix.length) : undefined
+  const page = await readPage<ProjectRecord>(reader, PREFIX.project + registryPrefix, { ...(limit === undefined ? {} : { limit }), ...(afterProject === undefined ? {} : { after: afterProject }) })
+  return { items: page.items, next: page.next === null ? null : registryPrefix + page.next }
+}
+
+export async function getBatch(reader: StateReader, batchId: string): Promise<BatchRecord | undefined> {
+  return readRecord<BatchRecord>(reader, keys.batch(batchId))
+}
+
+/**
+ * Batches in batch id order: all, of one registry, or of one project (registry and projectId). The cursor is a
+ * batch id.
+ */
+export async function listBatches(reader: StateReader, limit?: number, after?: string, filter: { registry?: string; projectId?: string } = {}): Promise<Page<BatchRecord>> {
+  const options: PageOptions & { registry?: string; projectId?: string } = { ...filter }
+  if (limit !== undefined) options.limit = limit
+  if (after !== undefined) options.after = after
+  if (options.projectId !== undefined) {
+    if (options.registry === undefined) return { items: [], next: null }
+    const { entries, next } = await readPageEntries<null>(reader, keys.projectBatchPrefix(options.registry, options.projectId), options)
+    const items: BatchRecord[] = []
+    for (const [batchId] of entries) {
+      const batch = await getBatch(reader, batchId)
+      if (batch !== undefined) items.push(batch)
+    }
+    return { items, next }
+  }
+  if (options.registry !== undefined) {
+    // A batch id starts with its space, which is REGISTRY or REGISTRY/segment, followed by ':'. Between the
+    // keys batch/REGISTRY/ and batch/REGISTRY; lie exactly the batches of that registry (see keys.ts).
+    const base = `${PREFIX.batch}${options.registry}`
+    const limit = pageLimit(options.limit)
+    const range: RangeOptions = { lt: `${base};`, limit: limit + 1 }
+    if (options.after !== undefined && options.after !== '') range.gt = PREFIX.batch + options.after
+    else range.gte = `${base}/`
+    const entries = await readRange<BatchRecord>(reader, range)
+    const more = entries.length > limit
+    const page = more ? entries.slice(0, limit) : entries
+    const last = page[page.length - 1]
+    return { items: page.map(([, batch]) => batch), next: more && last !== undefined ? last[0].slice(PREFIX.batch.length) : null }
+  }
+  return readPage<BatchRecord>(reader, PREFIX.batch, options)
+}
+
+/** The batch whose serial range in `space` contains `serial`, if any. */
+export async function findBatchBySerial(reader: StateReader, space: string, serial: number): Promise<BatchRecord | undefined> {
+  if (!Number.isSafeInteger(serial) || serial < 1) return undefined
+  const [predecessor] = await readRange<SpaceRangeRecord>(reader, { gte: keys.spacePrefix(space), lte: keys.space(space, serial), reverse: true, limit: 1 })
+  if (predecessor === undefined || predecessor[1].end < serial) return undefined
+  return getBatch(reader, predecessor[1].batchId)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Supply and provenance.
+
+export interface BatchSupply extends StatusTotals {
+  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled. */
+  issued: number
+  holdings: number
+}
+
+/** The units of a batch by status, summed over its holdings. */
+export async function batchSupply(reader: StateReader, batchId: string): Promise<BatchSupply | undefined> {
+  const batch = await getBatch(reader, batchId)
+  if (batch === undefined) return undefined
+  const supply: BatchSupply = { issued: batch.serialEnd - batch.serialStart + 1, holdings: 0, ...emptyTotals() }
+  for await (const [, holding] of scan<HoldingRecord>(reader, keys.holdingPrefix(batchId))) {
+    supply.holdings += 1
+    addUnits(supply, holding.status, unitCount(holding))
+  }
+  return supply
+}
+
+/** Every holding of a batch in serial order (they partition the batch's serial range). */
+export async function batchHoldings(reader: StateReader, batchId: string): Promise<HoldingRecord[]> {
+  const out: HoldingRecord[] = []
+  for await (const [, holding] of scan<HoldingRecord>(reader, keys.holdingPrefix(batchId))) out.push(holding)
+  return out
+}
+
+export interface Provenance {
+  batch: BatchRecord
+  project: ProjectRecord | undefined
+  range: SerialRange
+  /** Every event that touched a serial of `range`, in ledger order: issuance, each transfer, retirement, ... */
+  events: EventRecord[]
+  /** True when more than PROVENANCE_EVENTS_MAX events touched the range; `events` holds the first ones. */
+  truncated: boolean
+  /** Who holds the serials of `range` now, and in which status. */
+  holdings: HoldingRecord[]
+}
+
+export type ProvenanceQuery = { space: string; serial: number } | { batchId: string; range: SerialRange }
+
+/**
+ * The history of serials: { space, serial } for one serial of a numbering space, or { batchId, range } for a
+ * sub-range of a batch (clipped to the batch's serials). undefined when no batch has those serials.
+ */
+export async function provenance(reader: StateReader, query: ProvenanceQuery): Promise<Provenance | undefined> {
+  let batch: BatchRecord | undefined
+  let range: SerialRange
+  if ('space' in query) {
+    batch = await findBatchBySerial(reader, query.space, query.serial)
+    range = { start: query.serial, end: query.serial }
+  } else {
+    batch = await getBatch(reader, query.batchId)
+    range = { start: query.range.start, end: query.range.end }
+    if (batch !== undefined) range = { start: Math.max(range.start, batch.serialStart), end: Math.min(range.end, batch.serialEnd) }
+  }
+  if (batch === undefined || range.start > range.end) return undefined
+  const events: EventRecord[] = []
+  let truncated = false
+  for await (const [, event] of scan<EventRecord>(reader, keys.eventPrefix(batch.batchId))) {
+    if (event.range.end < range.start || event.range.start > range.end) continue
+    if (events.length >= PROVENANCE_EVENTS_MAX) {
+      truncated = true
+      break
+    }
+    events.push(event)
+  }
+  return {
+    batch,
+    project: await getProject(reader, batch.registry, batch.projectId),
+    range,
+    events,
+    truncated,
+    holdings: await holdingsOverlapping(reader, batch.batchId, range),
+  }
+}

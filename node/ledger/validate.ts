@@ -1,0 +1,191 @@
+// Validation of transaction bodies: one strict zod schema per transaction kind. Everything a rule may assume about
+// the shape of its body is checked here, so a rule only decides questions that need state. A body that fails is
+// rejected with INVALID_BODY and a message naming the field.
+//
+// The message is recorded in the ledger state with the result (and so enters the app hash): it is built here from
+// the issue's code, path and limits, not taken from zod's wording, so that it only changes when this file does.
+import { z } from 'zod'
+import { REGISTRY_CODES, STRING_FIELD_LENGTH_MAX, type TxBodies, type TxKind } from '../../client/wire.ts'
+
+/** An account id: an ed25519 public key as 64 lowercase hex characters. */
+export const ACCOUNT_ID_PATTERN = /^[0-9a-f]{64}$/
+/** Project ids and numbering-space segments: no '/' or ':' (they are key separators, see keys.ts). */
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+export const IDENTIFIER_LENGTH_MAX = 128
+/** A batch id as built by batch.issue: `${space}:${serialStart}-${serialEnd}`. */
+export const BATCH_ID_PATTERN = /^[A-Z]+(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?:[1-9][0-9]*-[1-9][0-9]*$/
+export const BATCH_ID_LENGTH_MAX = 200
+export const LABELS_COUNT_MAX = 32
+export const ATTRIBUTES_COUNT_MAX = 64
+export const ATTRIBUTE_KEY_LENGTH_MAX = 128
+/** The largest serial or quantity: Number.MAX_SAFE_INTEGER (2^53 - 1). */
+export const SERIAL_MAX = Number.MAX_SAFE_INTEGER
+
+const text = z.string().max(STRING_FIELD_LENGTH_MAX)
+const count = z.int().nonnegative()
+const registry = z.enum(REGISTRY_CODES)
+const identifier = z.string().max(IDENTIFIER_LENGTH_MAX).regex(IDENTIFIER_PATTERN, 'must start with a letter or digit and contain only letters, digits, "_", "." and "-"')
+const accountId = z.string().regex(ACCOUNT_ID_PATTERN, 'must be an account id: 64 lowercase hex characters')
+const batchId = z
+  .string()
+  .max(BATCH_ID_LENGTH_MAX)
+  .regex(BATCH_ID_PATTERN, 'must be a batch id "<space>:<serialStart>-<serialEnd>"')
+
+export const serialRangeSchema = z.strictObject({ start: count, end: count })
+
+const projectRegisterSchema = z.strictObject({
+  registry,
+  program: text,
+  projectId: identifier,
+  name: text,
+  developer: text,
+  country: text,
+  sector: text,
+  methodology: text,
+  status: text,
+  attributes: z.record(z.string().max(ATTRIBUTE_KEY_LENGTH_MAX), text).check((ctx) => {
+    const entries = Object.keys(ctx.value).length
+    if (entries > ATTRIBUTES_COUNT_MAX) ctx.issues.push({ code: 'custom', input: ctx.value, message: `has ${entries} entries, more than ${ATTRIBUTES_COUNT_MAX}` })
+  }),
+})
+
+const batchIssueSchema = z
+  .strictObject({
+    registry,
+    projectId: identifier,
+    space: z.string().max(IDENTIFIER_LENGTH_MAX + 16),
+    serialStart: count,
+    serialEnd: count,
+    vintageStart: text,
+    vintageEnd: text,
+    unitType: text,
+    labels: z.array(text).max(LABELS_COUNT_MAX),
+    correspondingAdjustment: text,
+    originalSerial: text,
+    issuanceDate: text,
+    to: z.string().regex(/^(|[0-9a-f]{64})$/, "must be '' (the issuing registry itself) or an account id: 64 lowercase hex characters"),
+  })
+  .check((ctx) => {
+    const { registry: code, space } = ctx.value
+    if (space === code) return
+    const segment = space.startsWith(`${code}/`) ? space.slice(code.length + 1) : null
+    if (segment !== null && segment.length <= IDENTIFIER_LENGTH_MAX && IDENTIFIER_PATTERN.test(segment)) return
+    ctx.issues.push({
+      code: 'custom',
+      input: space,
+      path: ['space'],
+      message: `must be "${code}" or "${code}/<segment>" (letters, digits, "_", "." and "-"), got ${show(space)}`,
+    })
+  })
+
+const selectionFields = { batchId, quantity: count, range: serialRangeSchema.nullable() }
+
+function checkSelection(ctx: { value: { quantity: number; range: unknown }; issues: z.core.$ZodRawIssue[] }): void {
+  const { quantity, range } = ctx.value
+  if ((quantity > 0) === (range === null)) return
+  ctx.issues.push({
+    code: 'custom',
+    input: ctx.value,
+    message: 'exactly one of quantity and range must be set: quantity > 0 with range null, or quantity 0 with a range',
+  })
+}
+
+const creditTransferSchema = z.strictObject({ ...selectionFields, to: accountId }).check(checkSelection)
+const creditRetireSchema = z
+  .strictObject({ ...selectionFields, beneficiary: text, purpose: text, reason: text, retiredOn: text })
+  .check(checkSelection)
+const creditCancelSchema = z.strictObject({ ...selectionFields, reason: text }).check(checkSelection)
+
+export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
+  'project.register': projectRegisterSchema,
+  'batch.issue': batchIssueSchema,
+  'credit.transfer': creditTransferSchema,
+  'credit.retire': creditRetireSchema,
+  'credit.cancel': creditCancelSchema,
+}
+
+export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }
+
+/** Validates an untrusted body; the returned body is a fresh object built by zod, safe to store. */
+export function validateBody<K extends TxKind>(kind: K, body: unknown): BodyValidation<K> {
+  const schema = bodySchemas[kind] as z.ZodType<TxBodies[K]>
+  const parsed = schema.safeParse(body)
+  if (parsed.success) return { ok: true, body: parsed.data }
+  const [first, ...rest] = parsed.error.issues
+  if (first === undefined) return { ok: false, message: 'invalid body' }
+  const more = rest.length === 0 ? '' : ` (and ${rest.length} more ${rest.length === 1 ? 'problem' : 'problems'})`
+  return { ok: false, message: describeIssue(first, body) + more }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages.
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const path = ['body', ...issue.path.map(String)].join('.')
+  const value = valueAt(input, issue.path)
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'int') return `${path} must be an integer, got ${show(value)}`
+      return `${path} must be ${expectedName(issue.expected)}, got ${typeName(value)}`
+    case 'too_small':
+      if (issue.origin === 'number' || issue.origin === 'int') return `${path} must not be negative, got ${show(value)}`
+      return `${path} is too short`
+    case 'too_big':
+      if (issue.origin === 'string') return `${path} is longer than ${String(issue.maximum)} characters`
+      if (issue.origin === 'array') return `${path} has more than ${String(issue.maximum)} entries`
+      if (issue.origin === 'number' || issue.origin === 'int') return `${path} must be at most ${String(issue.maximum)}, got ${show(value)}`
+      return `${path} is too large`
+    case 'unrecognized_keys':
+      return `${path} has unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((key) => show(key)).join(', ')}`
+    case 'invalid_value':
+      return `${path} must be one of ${issue.values.map((option) => show(option)).join(', ')}, got ${show(value)}`
+    case 'invalid_format':
+    case 'custom':
+      return `${path} ${issue.message}`
+    default:
+      return `${path}: invalid`
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined
+    current = (current as Record<PropertyKey, unknown>)[segment]
+  }
+  return current
+}
+
+function expectedName(expected: string): string {
+  if (expected === 'object') return 'a map'
+  if (expected === 'array') return 'an array'
+  if (expected === 'record') return 'a map of strings'
+  return `a ${expected}`
+}
+
+function typeName(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)'
+  if (value === null) return 'null'
+  if (value instanceof Uint8Array) return 'binary'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${String(value)}` : `the number ${show(value)}`
+  return `a ${typeof value}`
+}
+
+const SHOWN_LENGTH_MAX = 60
+
+function show(value: unknown): string {
+  let shown: string
+  if (typeof value === 'number') shown = Number.isNaN(value) ? 'NaN' : String(value)
+  else if (typeof value === 'bigint') shown = `${String(value)}n`
+  else if (value === undefined) shown = 'nothing'
+  else if (value instanceof Uint8Array) shown = `binary (${value.length} bytes)`
+  else {
+    try {
+      shown = JSON.stringify(value) ?? String(value)
+    } catch {
+      shown = typeof value
+    }
+  }
+  return shown.length > SHOWN_LENGTH_MAX ? `${shown.slice(0, SHOWN_LENGTH_MAX)}...` : shown
+}
