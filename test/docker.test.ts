@@ -24,7 +24,7 @@ interface Service {
 describe('docker-compose.yml against the generated testnet', () => {
   let out: string
   let testnet: TestnetResult
-  const compose = parse(composeText) as { services: Record<string, Service> }
+  const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> }
 
   beforeAll(async () => {
     // The exact command documented at the top of the compose file.
