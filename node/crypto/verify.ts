@@ -28,10 +28,11 @@ function isCanonicalScalar(signature: Uint8Array): boolean {
   return s < GROUP_ORDER
 }
 
-// OpenSSL accepts a public key whose y is not reduced (y >= p) and keys of small order, under which anyone can
-// forge a signature for any message. Rejected here, as noble's strict verify (client/keys.ts) does: y >= p
-// (sign bit masked), and every key whose y is that of one of the 8 small-order points (0, 1, p-1 and the two y
-// of the order-8 points; both signs of x; x = 0 with the sign bit set is the noble-rejected encoding of 1, p-1).
+// OpenSSL accepts public keys of small order, where anyone can forge a signature on any message, and keys
+// whose y is not reduced (y >= p). Both are rejected here, as noble's strict verify (client/keys.ts) rejects them.
+// With the sign bit masked, a key is rejected if y >= p or if y belongs to one of the 8 small-order points:
+// 0 (order 4), 1 (identity), p-1 (order 2) and the two y values of the order-8 points. Masking covers both signs of
+// x, including the x = 0 encodings that have the sign bit set.
 const FIELD_PRIME = 2n ** 255n - 19n
 const SMALL_ORDER_Y = new Set([
   0n,
