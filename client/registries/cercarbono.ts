@@ -9,8 +9,9 @@
 // starts with CDC_N_ (or CDC_R_N_, IC_N_).
 //
 // Numbering space: each batch serial is its own space, "CERCARBONO/<serial>"; a buffer (_BF, _BFC) serial is
-// a batch of its own. An issuance covers positions 1..issued_quantity, except that some older batches number
-// their positions from 0 (their retirement rows run 0..N-1); see floatingOrigin in common.ts.
+// a batch of its own. An issuance covers serials 1..issued_quantity and a retirement its from..to positions,
+// except that some older batches number their positions from 0 (their retirement rows run 0..N-1): their
+// positions become serials position + 1 (see UnitRecord.positions in common.ts).
 import type { ProjectRegisterBody, SerialRange } from '../wire.ts'
 import {
   type CsvRow,
@@ -192,7 +193,6 @@ function recordFromRow(role: FileRole, row: CsvRow): RowRecord {
         group: serial.serial,
         identity: `project ${serial.projectId}, vintage ${year}`,
         range: { start: 1, end: issued },
-        floatingOrigin: true,
         serial: serial.serial,
         batch: {
           projectId: serial.projectId,
@@ -236,6 +236,7 @@ function recordFromRow(role: FileRole, row: CsvRow): RowRecord {
       group: serial.serial,
       identity: `project ${serial.projectId}, vintage ${vintage}`,
       range: { start: from, end: to },
+      positions: true,
       serial: serial.serial,
       batch: {
         projectId: serial.projectId,

@@ -81,8 +81,14 @@ export interface CsvFile {
 }
 
 /** Column names compare with whitespace collapsed ("Status Effective  (GMT)" is "Status Effective (GMT)"). */
+const columnKeys = new Map<string, string>()
 export function columnKey(name: string): string {
-  return name.replace(/\s+/g, ' ').trim()
+  let key = columnKeys.get(name)
+  if (key === undefined) {
+    key = name.replace(/\s+/g, ' ').trim()
+    if (columnKeys.size < 10_000) columnKeys.set(name, key)
+  }
+  return key
 }
 
 class Row implements CsvRow {
@@ -125,7 +131,6 @@ function leadingNewlines(text: string): number {
 export function readCsv(text: string): CsvFile {
   const normalised = text.replace(/\r\n?/g, '\n')
   const errors: CsvFile['errors'] = []
-  let lastEndLine = 0
   const records = parse(normalised, {
     bom: true,
     info: true,
@@ -134,11 +139,14 @@ export function readCsv(text: string): CsvFile {
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_skip: (error, raw) => {
-      const start = lastEndLine + 1 + leadingNewlines(raw ?? '')
+      // The error knows the line it stopped on; the record started as many lines earlier as it holds newlines.
+      let body = raw ?? ''
+      if (body.endsWith('\n')) body = body.slice(0, -1)
+      body = body.slice(leadingNewlines(body))
+      const at = error?.['lines']
+      const start = typeof at === 'number' ? Math.max(1, at - countNewlines(body)) : 1
       const message = error ? error.message.replace(/\s+/g, ' ') : 'unreadable CSV record'
       errors.push({ line: start, reason: 'CSV', message: `malformed CSV record: ${message}` })
-      const at = error?.['lines']
-      if (typeof at === 'number') lastEndLine = at
       return undefined
     },
   }) as unknown as { record: string[]; info: { lines: number }; raw: string }[]
@@ -150,7 +158,6 @@ export function readCsv(text: string): CsvFile {
     body = body.slice(leadingNewlines(body))
     const endLine = entry.info.lines
     lines.push({ line: endLine - countNewlines(body), endLine, values: entry.record })
-    lastEndLine = endLine
   }
   const first = lines.shift()
   if (!first) return { header: [], headerLine: 1, rows: [], errors }
@@ -260,6 +267,24 @@ export function cap(text: string, max = STRING_FIELD_LENGTH_MAX): string {
   return `${text.slice(0, end)}…`
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// What the ledger accepts (node/ledger/validate.ts and the batch.issue rule), mirrored here so that a plan never
+// carries a body the ledger would refuse. Keep in step with the ledger.
+export const LEDGER_LIMITS = {
+  /** Project ids and the segment of a numbering space after "<registry>/". */
+  identifierPattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+  identifierLengthMax: 128,
+  labelsMax: 32,
+  attributesMax: 64,
+  attributeKeyLengthMax: 128,
+  /** Serials start at 1. */
+  serialMin: 1,
+} as const
+
+export function isLedgerIdentifier(value: string): boolean {
+  return value.length <= LEDGER_LIMITS.identifierLengthMax && LEDGER_LIMITS.identifierPattern.test(value)
+}
+
 /** Columns CarbonPlan's scrape adds that carry nothing: pandas' unnamed index columns and "View" link texts. */
 function isPlaceholder(column: string, value: string): boolean {
   if (/^Unnamed: \d+$/.test(column)) return true
@@ -272,7 +297,7 @@ export function attributesOf(row: CsvRow, consumed: readonly string[]): Record<s
   const skip = new Set(consumed.map(columnKey))
   for (const [column, value] of row.entries()) {
     if (value === '' || skip.has(columnKey(column)) || isPlaceholder(column, value)) continue
-    out[cap(column, 256)] = cap(value)
+    out[cap(column, LEDGER_LIMITS.attributeKeyLengthMax)] = cap(value)
   }
   return out
 }
@@ -351,8 +376,12 @@ export interface UnitRecord {
   /** The registry's serial string, as in the row. */
   serial: string
   batch: BatchFacts
-  /** Cercarbono issuances only say how many positions they have: 1..N unless the batch's rows start at 0. */
-  floatingOrigin?: boolean
+  /**
+   * The range gives positions inside a named batch (Cercarbono retirement rows). Serials start at 1 on the
+   * ledger, as the issuance 1..issued_quantity does; a batch whose rows number positions from 0 has all its
+   * positions imported as serials position + 1 (the planner says so in a warning).
+   */
+  positions?: boolean
   retire?: { beneficiary: string; purpose: string; reason: string; retiredOn: string }
   cancel?: { reason: string }
 }

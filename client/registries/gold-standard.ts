@@ -10,8 +10,8 @@
 // Gold Standard also lists CERs of CDM projects it labels, with the UNFCCC CDM registry's serials: a range
 // "RW-5-1463953-2-2-0-7014 - RW-5-1467609-2-2-0-7014" (originating party, unit type 5 = CER, unit serial,
 // original commitment period, commitment period, LULUCF activity, CDM project number). CDM unit serials are
-// numbered per originating party, so they live in space "GS/CDM/<party>"; each issuance (project + vintage)
-// is its own batch there.
+// numbered per originating party, so they live in space "GS/CDM-<party>" (one segment: the ledger's spaces are
+// "<registry>/<segment>"); each issuance (project + vintage) is its own batch there.
 import type { ProjectRegisterBody } from '../wire.ts'
 import {
   type CsvRow,
@@ -59,7 +59,7 @@ export interface GoldStandardCdmSerial {
   registry: 'GS'
   layout: 'cdm'
   serial: string
-  /** "GS/CDM/<originating party>". */
+  /** "GS/CDM-<originating party>". */
   space: string
   start: number
   end: number
@@ -116,7 +116,7 @@ function parseCdm(text: string): GoldStandardCdmSerial {
     registry: 'GS',
     layout: 'cdm',
     serial: text,
-    space: `GS/CDM/${party}`,
+    space: `GS/CDM-${party}`,
     start,
     end,
     quantity: end - start + 1,
@@ -289,8 +289,8 @@ export const adapter: RegistryAdapter = {
     retirements: ['Serial Number', 'Quantity', 'GSID', 'Vintage', 'Credit Status'],
   },
   roleFromHeader(header) {
-    if (has(header, 'Serial Number', 'Retirement Date')) return 'retirements'
-    if (has(header, 'Serial Number', 'Issuance Date')) return 'issuances'
+    if (has(header, 'GSID', 'Serial Number', 'Retirement Date')) return 'retirements'
+    if (has(header, 'GSID', 'Serial Number', 'Issuance Date')) return 'issuances'
     if (has(header, 'GSID', 'Project Name') && !has(header, 'Serial Number')) return 'projects'
     return undefined
   },

@@ -13,7 +13,14 @@
 //   (range, retirement, project) is in the plan. Checks: the serial parses; it agrees with the row's quantity,
 //   project id, vintage (and country / buffer flag where the row has them); no credits are listed, retired or
 //   cancelled twice; a range never overlaps another issuance; a range lies inside its issuance when the export
-//   has the issuance row (Gold Standard, Cercarbono); rows of one issuance agree on project, vintage and unit.
+//   has the issuance row (Gold Standard, Cercarbono); rows of one issuance agree on project, vintage and unit;
+//   the body fits the ledger (project ids and space segments are ledger identifiers, serials start at 1, the
+//   encoded body fits a transaction). Attributes beyond 64 and labels beyond 32 are dropped with a warning.
+// - Cercarbono batches whose rows number positions from 0 are shifted to serials 1..N (warning on the row that
+//   shows it), so that they match their issuance 1..issued_quantity and the ledger's serials.
+// - Order: project registrations (projects files first, then projects known only from other rows), batches in
+//   the order their first row was read, then retirements and cancellations in file order. Files are read in
+//   role order: projects, issuances, transactions, retirements, cancellations.
 import type {
   BatchIssueBody,
   CreditCancelBody,
@@ -35,15 +42,17 @@ import {
   type RowRecord,
   type UnitRecord,
   FILE_ROLES,
+  LEDGER_LIMITS,
   ParseError,
   cap,
   fail,
+  isLedgerIdentifier,
   readCsv,
 } from './common.ts'
 import { adapter as goldStandardAdapter } from './gold-standard.ts'
 import { adapter as verraAdapter } from './verra.ts'
 
-export { ParseError, FILE_ROLES, readCsv }
+export { ParseError, FILE_ROLES, LEDGER_LIMITS, readCsv }
 export type { CsvRow, FileRole, ParseErrorReason, RegistryAdapter }
 export { parseSerial as parseVerraSerial } from './verra.ts'
 export type { VerraSerial } from './verra.ts'
@@ -207,33 +216,67 @@ function rangeText(range: SerialRange): string {
   return range.start === range.end ? `${range.start}` : `${range.start}-${range.end}`
 }
 
-/** Entries of a start-sorted list of disjoint ranges that overlap `range`. */
-function overlapping(list: Placed[], range: SerialRange): Placed[] {
-  let low = 0
-  let high = list.length
-  while (low < high) {
-    const mid = (low + high) >>> 1
-    if ((list[mid] as Placed).unit.range.end < range.start) low = mid + 1
-    else high = mid
-  }
-  const out: Placed[] = []
-  for (let index = low; index < list.length; index++) {
-    const entry = list[index] as Placed
-    if (entry.unit.range.start > range.end) break
-    out.push(entry)
-  }
-  return out
-}
+/**
+ * Disjoint ranges sorted by start, in chunks so that inserting into a space with many rows (Verra's single
+ * space "VCS") stays cheap: each chunk is a small sorted array, chunks are ordered and split when they grow.
+ */
+class SortedRanges {
+  private static readonly CHUNK = 512
+  private readonly chunks: Placed[][] = []
 
-function insertSorted(list: Placed[], entry: Placed): void {
-  let low = 0
-  let high = list.length
-  while (low < high) {
-    const mid = (low + high) >>> 1
-    if ((list[mid] as Placed).unit.range.start < entry.unit.range.start) low = mid + 1
-    else high = mid
+  /** Index of the first chunk whose last range ends at or after `start`. */
+  private firstChunk(start: number): number {
+    let low = 0
+    let high = this.chunks.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      const chunk = this.chunks[mid] as Placed[]
+      if ((chunk[chunk.length - 1] as Placed).unit.range.end < start) low = mid + 1
+      else high = mid
+    }
+    return low
   }
-  list.splice(low, 0, entry)
+
+  /** Entries that overlap `range`, in start order. */
+  overlapping(range: SerialRange): Placed[] {
+    const out: Placed[] = []
+    for (let index = this.firstChunk(range.start); index < this.chunks.length; index++) {
+      const chunk = this.chunks[index] as Placed[]
+      let low = 0
+      let high = chunk.length
+      while (low < high) {
+        const mid = (low + high) >>> 1
+        if ((chunk[mid] as Placed).unit.range.end < range.start) low = mid + 1
+        else high = mid
+      }
+      for (let position = low; position < chunk.length; position++) {
+        const entry = chunk[position] as Placed
+        if (entry.unit.range.start > range.end) return out
+        out.push(entry)
+      }
+    }
+    return out
+  }
+
+  insert(entry: Placed): void {
+    const start = entry.unit.range.start
+    if (this.chunks.length === 0) {
+      this.chunks.push([entry])
+      return
+    }
+    let index = this.firstChunk(start)
+    if (index === this.chunks.length) index -= 1
+    const chunk = this.chunks[index] as Placed[]
+    let low = 0
+    let high = chunk.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((chunk[mid] as Placed).unit.range.start < start) low = mid + 1
+      else high = mid
+    }
+    chunk.splice(low, 0, entry)
+    if (chunk.length > 2 * SortedRanges.CHUNK) this.chunks.splice(index, 1, chunk.slice(0, SortedRanges.CHUNK), chunk.slice(SortedRanges.CHUNK))
+  }
 }
 
 const VERB: Record<UnitRecord['kind'], string> = { issuance: 'issued', block: 'listed', retire: 'retired', cancel: 'cancelled' }
@@ -299,11 +342,20 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
   let listed = 0
   let derived = 0
   const checkSize = (body: ProjectRegisterBody): void => {
+    if (!isLedgerIdentifier(body.projectId)) {
+      fail('FIELD', `project id ${JSON.stringify(body.projectId)} is not a ledger identifier (letters, digits, _ . -, at most ${LEDGER_LIMITS.identifierLengthMax})`)
+    }
     const size = encodedSize(body)
     if (size > TX_BODY_BYTES_MAX) fail('TOO_LARGE', `project ${body.projectId} would be ${size} bytes encoded, more than ${TX_BODY_BYTES_MAX}`)
   }
   const addProject = (body: ProjectRegisterBody, src: SourceRef): void => {
     checkSize(body)
+    const names = Object.keys(body.attributes)
+    if (names.length > LEDGER_LIMITS.attributesMax) {
+      const dropped = names.slice(LEDGER_LIMITS.attributesMax)
+      for (const name of dropped) delete body.attributes[name]
+      warnings.push({ ...src, message: `project ${body.projectId} has ${names.length} attributes; the ledger keeps ${LEDGER_LIMITS.attributesMax}, so ${dropped.map((name) => JSON.stringify(name)).join(', ')} are left out` })
+    }
     projectSource.set(body.projectId, src)
     projectSteps.push({ source: src, kind: 'project.register', body })
   }
@@ -340,38 +392,45 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
     }
   }
 
-  // Cercarbono issuances give a count; a batch whose own rows start at position 0 numbers 0..N-1.
-  const zeroStarts = new Map<string, Pending>()
+  // Positions inside a named batch (Cercarbono): a batch whose rows start at position 0 numbers 0..N-1, and
+  // the ledger's serials start at 1, so every position of that batch becomes serial position + 1.
+  const zeroBased = new Map<string, Pending>()
   for (const entry of pending) {
     const unit = entry.rec.unit
-    if (unit && unit.kind !== 'issuance' && unit.range.start === 0) {
+    if (unit?.positions && unit.range.start === 0) {
       const key = `${unit.space}\u0000${unit.group}`
-      if (!zeroStarts.has(key)) zeroStarts.set(key, entry)
+      if (!zeroBased.has(key)) zeroBased.set(key, entry)
     }
   }
-  for (const entry of pending) {
-    const unit = entry.rec.unit
-    if (!unit || unit.kind !== 'issuance' || !unit.floatingOrigin) continue
-    const witness = zeroStarts.get(`${unit.space}\u0000${unit.group}`)
-    if (!witness) continue
-    unit.range = { start: unit.range.start - 1, end: unit.range.end - 1 }
+  for (const witness of zeroBased.values()) {
     warnings.push({
-      path: entry.src.path,
-      line: entry.src.line,
-      message: `${unit.serial} numbers its positions from 0 (${where(witness.src)} starts at 0), so this issuance covers ${rangeText(unit.range)}`,
+      path: witness.src.path,
+      line: witness.src.line,
+      message: `${witness.rec.unit?.serial ?? ''} numbers its positions from 0 (this row starts at 0): its positions p are imported as serials p + 1`,
     })
+  }
+  if (zeroBased.size > 0) {
+    for (const entry of pending) {
+      const unit = entry.rec.unit
+      if (unit?.positions && zeroBased.has(`${unit.space}\u0000${unit.group}`)) unit.range = { start: unit.range.start + 1, end: unit.range.end + 1 }
+    }
   }
 
   // Place every range, refusing duplicates, overlaps and ranges outside their issuance.
-  const spaces = new Map<string, { issued: Placed[]; used: Placed[] }>()
+  const spaces = new Map<string, { issued: SortedRanges; used: SortedRanges }>()
   const groups = new Map<string, Group>()
   const accepted: Placed[] = []
   const place = (entry: Pending, unit: UnitRecord): void => {
+    if (unit.space !== code) {
+      const segment = unit.space.startsWith(`${code}/`) ? unit.space.slice(code.length + 1) : ''
+      if (!isLedgerIdentifier(segment)) fail('FIELD', `numbering space ${JSON.stringify(unit.space)} is not "${code}" or "${code}/<letters, digits, _ . ->"`)
+    }
+    if (unit.range.start < LEDGER_LIMITS.serialMin) fail('RANGE', `serial ${unit.range.start} of ${unit.space} is below ${LEDGER_LIMITS.serialMin}`)
     const groupKey = `${unit.space}\u0000${unit.group}`
     const placed: Placed = { unit, src: entry.src, order: entry.order, groupKey }
     let space = spaces.get(unit.space)
     if (!space) {
-      space = { issued: [], used: [] }
+      space = { issued: new SortedRanges(), used: new SortedRanges() }
       spaces.set(unit.space, space)
     }
     const group = groups.get(groupKey)
@@ -380,20 +439,20 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
     }
     const what = `credits ${rangeText(unit.range)} of ${unit.space}`
     if (unit.kind === 'issuance') {
-      const hit = overlapping(space.issued, unit.range)[0]
+      const hit = space.issued.overlapping(unit.range)[0]
       if (hit) {
         const same = hit.groupKey === groupKey && hit.unit.range.start === unit.range.start && hit.unit.range.end === unit.range.end
         fail(same ? 'DUPLICATE' : 'OVERLAP', same ? `${what} were already issued by ${where(hit.src)}` : `${what} overlap the issuance ${hit.unit.serial} at ${where(hit.src)}`)
       }
-      const foreign = overlapping(space.used, unit.range).find((used) => used.groupKey !== groupKey)
+      const foreign = space.used.overlapping(unit.range).find((used) => used.groupKey !== groupKey)
       if (foreign) fail('OVERLAP', `${what} overlap ${foreign.unit.serial} of another issuance at ${where(foreign.src)}`)
     } else {
-      const used = overlapping(space.used, unit.range)[0]
+      const used = space.used.overlapping(unit.range)[0]
       if (used) {
         const same = used.unit.range.start === unit.range.start && used.unit.range.end === unit.range.end
         fail('DUPLICATE', `${what} were already ${VERB[used.unit.kind]} by ${where(used.src)}${same ? ' (same range)' : ` (${used.unit.serial})`}`)
       }
-      const issued = overlapping(space.issued, unit.range)
+      const issued = space.issued.overlapping(unit.range)
       const foreign = issued.find((entry) => entry.groupKey !== groupKey)
       if (foreign) fail('OVERLAP', `${what} lie in the issuance ${foreign.unit.serial} at ${where(foreign.src)}, not in ${unit.serial}`)
       if (group?.issuance) {
@@ -411,7 +470,7 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
         }
       }
     }
-    insertSorted(unit.kind === 'issuance' ? space.issued : space.used, placed)
+    (unit.kind === 'issuance' ? space.issued : space.used).insert(placed)
     if (group) {
       group.members.push(placed)
       if (unit.kind === 'issuance') group.issuance = true
@@ -457,6 +516,11 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
       const primary = byOrder.find((member) => member.unit.kind === 'issuance') ?? (byOrder[0] as Placed)
       const facts = primary.unit.batch
       const id = batchId(group.space, interval.start, interval.end)
+      const labels = [...new Set(facts.labels.map((label) => cap(label, 256)))]
+      if (labels.length > LEDGER_LIMITS.labelsMax) {
+        warnings.push({ ...primary.src, message: `batch ${id} has ${labels.length} labels; the ledger keeps the first ${LEDGER_LIMITS.labelsMax}` })
+        labels.length = LEDGER_LIMITS.labelsMax
+      }
       intervals.push({ start: interval.start, end: interval.end, id })
       issued += interval.end - interval.start + 1
       const body: BatchIssueBody = {
@@ -468,7 +532,7 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
         vintageStart: facts.vintageStart,
         vintageEnd: facts.vintageEnd,
         unitType: cap(facts.unitType, 64),
-        labels: [...new Set(facts.labels.map((label) => cap(label, 256)))].slice(0, 64),
+        labels,
         correspondingAdjustment: cap(facts.correspondingAdjustment),
         originalSerial: cap(primary.unit.serial),
         issuanceDate: facts.issuanceDate,
@@ -488,7 +552,14 @@ export function planImport(registry: RegistryCode | RegistryName, files: ImportF
     const unit = placed.unit
     if (unit.kind !== 'retire' && unit.kind !== 'cancel') continue
     const intervals = intervalsOf.get(placed.groupKey) ?? []
-    const interval = intervals.find((candidate) => candidate.start <= unit.range.start && unit.range.end <= candidate.end)
+    let low = 0
+    let high = intervals.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((intervals[mid] as Interval).end < unit.range.start) low = mid + 1
+      else high = mid
+    }
+    const interval = intervals[low] !== undefined && (intervals[low] as Interval).start <= unit.range.start && unit.range.end <= (intervals[low] as Interval).end ? intervals[low] : undefined
     if (!interval) throw new Error(`internal: no batch contains ${unit.serial}`)
     const range = { start: unit.range.start, end: unit.range.end }
     const count = range.end - range.start + 1

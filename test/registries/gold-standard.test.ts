@@ -52,7 +52,7 @@ describe('Gold Standard parseSerial', () => {
       registry: 'GS',
       layout: 'cdm',
       serial: 'RW-5-1463953-2-2-0-7014 - RW-5-1467609-2-2-0-7014',
-      space: 'GS/CDM/RW',
+      space: 'GS/CDM-RW',
       start: 1463953,
       end: 1467609,
       quantity: 3657,
@@ -169,8 +169,8 @@ describe('Gold Standard planImport on the fixture set', () => {
     expect(cancels.find((step) => step.source.line === 47)?.body).toEqual({ batchId: 'GS/29978:1-41158', quantity: 0, range: { start: 1, end: 41158 }, reason: 'Canceled' })
   })
 
-  it('CDM issuances are separate batches in GS/CDM/RW though their ranges touch', () => {
-    const cdm = stepsOf(plan, 'batch.issue').filter((step) => step.body.space === 'GS/CDM/RW')
+  it('CDM issuances are separate batches in GS/CDM-RW though their ranges touch', () => {
+    const cdm = stepsOf(plan, 'batch.issue').filter((step) => step.body.space === 'GS/CDM-RW')
     expect(cdm.map((step) => [step.source.line, step.body.serialStart, step.body.serialEnd, step.body.vintageStart, step.body.vintageEnd, step.body.unitType])).toEqual([
       [82, 1463953, 1467609, '2019-01-01', '2019-08-16', 'CER'],
       [83, 1460108, 1463952, '2018-01-01', '2018-12-31', 'CER'],

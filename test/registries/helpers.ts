@@ -6,6 +6,7 @@ import { expect } from 'vitest'
 import type { CsvRow, ImportFile, ImportPlan, ImportStep } from '../../client/registries/index.ts'
 import { ParseError, TX_BODY_BYTES_MAX, readCsv } from '../../client/registries/index.ts'
 import { STRING_FIELD_LENGTH_MAX, encode } from '../../client/wire.ts'
+import { validateBody } from '../../node/ledger/validate.ts'
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/registries/', import.meta.url))
 
@@ -88,67 +89,69 @@ function strings(value: unknown): string[] {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
-/** The invariants of any plan: ordering, body shapes, containment, no overlaps, sizes. */
+/** The invariants of any plan: ordering, body shapes, containment, no overlaps, sizes. Lists every breach. */
 export function checkInvariants(plan: ImportPlan): void {
-  const order = { 'project.register': 0, 'batch.issue': 1, 'credit.retire': 2, 'credit.cancel': 2 }
-  for (let index = 1; index < plan.steps.length; index++) {
-    expect(order[(plan.steps[index] as ImportStep).kind]).toBeGreaterThanOrEqual(order[(plan.steps[index - 1] as ImportStep).kind])
+  const problems: string[] = []
+  const check = (ok: boolean, problem: string): void => {
+    if (!ok) problems.push(problem)
   }
+  const rank = { 'project.register': 0, 'batch.issue': 1, 'credit.retire': 2, 'credit.cancel': 2 }
   const projects = new Set<string>()
   const batches = new Map<string, { space: string; start: number; end: number }>()
   const bySpace = new Map<string, { start: number; end: number }[]>()
   const consumed = new Map<string, { start: number; end: number }[]>()
-  for (const step of plan.steps) {
-    expect(Object.keys(step.body)).toEqual(BODY_KEYS[step.kind])
-    expect(encode(step.body).length).toBeLessThanOrEqual(TX_BODY_BYTES_MAX)
-    for (const text of strings(step.body)) expect(text.length).toBeLessThanOrEqual(STRING_FIELD_LENGTH_MAX)
-    expect(step.source.line).toBeGreaterThanOrEqual(2)
+  plan.steps.forEach((step, index) => {
+    const at = `step ${index} (${step.kind} from ${step.source.path} line ${step.source.line})`
+    const previous = plan.steps[index - 1]
+    if (previous) check(rank[step.kind] >= rank[previous.kind], `${at} comes after a ${previous.kind}`)
+    check(JSON.stringify(Object.keys(step.body)) === JSON.stringify(BODY_KEYS[step.kind]), `${at} has keys ${Object.keys(step.body).join(',')}`)
+    check(encode(step.body).length <= TX_BODY_BYTES_MAX, `${at} is too large`)
+    for (const text of strings(step.body)) check(text.length <= STRING_FIELD_LENGTH_MAX, `${at} has a string of ${text.length} characters`)
+    check(step.source.line >= 2, `${at} comes from the header line`)
+    // The ledger's own body schema accepts it.
+    const validation = validateBody(step.kind, step.body)
+    check(validation.ok, `${at} is refused by the ledger: ${validation.ok ? '' : validation.message}`)
     if (step.kind === 'project.register') {
-      expect(step.body.registry).toBe(plan.registry)
-      expect(step.body.projectId).not.toBe('')
-      expect(projects.has(step.body.projectId), `project ${step.body.projectId} registered twice`).toBe(false)
-      projects.add(step.body.projectId)
-      for (const value of Object.values(step.body.attributes)) expect(value).not.toBe('')
+      const body = step.body
+      check(body.registry === plan.registry, `${at} is for registry ${body.registry}`)
+      check(body.projectId !== '', `${at} has no project id`)
+      check(!projects.has(body.projectId), `${at} registers ${body.projectId} twice`)
+      projects.add(body.projectId)
+      for (const [key, value] of Object.entries(body.attributes)) check(value !== '', `${at} has empty attribute ${key}`)
     } else if (step.kind === 'batch.issue') {
       const body = step.body
-      expect(body.registry).toBe(plan.registry)
-      expect(body.to).toBe('')
-      expect(body.space === plan.registry || body.space.startsWith(`${plan.registry}/`)).toBe(true)
-      expect(projects.has(body.projectId), `batch of unregistered project ${body.projectId}`).toBe(true)
-      expect(Number.isSafeInteger(body.serialStart) && Number.isSafeInteger(body.serialEnd)).toBe(true)
-      expect(body.serialStart).toBeGreaterThanOrEqual(0)
-      expect(body.serialEnd).toBeGreaterThanOrEqual(body.serialStart)
-      expect(body.originalSerial).not.toBe('')
-      for (const date of [body.vintageStart, body.vintageEnd, body.issuanceDate]) if (date !== '') expect(date).toMatch(ISO_DATE)
-      if (body.vintageStart !== '' && body.vintageEnd !== '') expect(body.vintageStart <= body.vintageEnd).toBe(true)
+      check(body.registry === plan.registry, `${at} is for registry ${body.registry}`)
+      check(body.to === '', `${at} issues to ${body.to}`)
+      check(body.space === plan.registry || body.space.startsWith(`${plan.registry}/`), `${at} has space ${body.space}`)
+      check(projects.has(body.projectId), `${at} is for unregistered project ${body.projectId}`)
+      check(Number.isSafeInteger(body.serialStart) && Number.isSafeInteger(body.serialEnd), `${at} has non-integer serials`)
+      check(body.serialStart >= 1 && body.serialEnd >= body.serialStart, `${at} has range ${body.serialStart}-${body.serialEnd}`)
+      check(body.originalSerial !== '', `${at} has no original serial`)
+      for (const date of [body.vintageStart, body.vintageEnd, body.issuanceDate]) check(date === '' || ISO_DATE.test(date), `${at} has date ${date}`)
+      check(body.vintageStart === '' || body.vintageEnd === '' || body.vintageStart <= body.vintageEnd, `${at} has vintage ${body.vintageStart}..${body.vintageEnd}`)
       const id = `${body.space}:${body.serialStart}-${body.serialEnd}`
-      expect(batches.has(id)).toBe(false)
+      check(!batches.has(id), `${at} issues ${id} twice`)
       batches.set(id, { space: body.space, start: body.serialStart, end: body.serialEnd })
       const list = bySpace.get(body.space) ?? []
-      for (const other of list) {
-        const overlaps = body.serialStart <= other.end && other.start <= body.serialEnd
-        expect(overlaps, `${id} overlaps ${body.space}:${other.start}-${other.end}`).toBe(false)
-      }
+      for (const other of list) check(!(body.serialStart <= other.end && other.start <= body.serialEnd), `${at}: ${id} overlaps ${body.space}:${other.start}-${other.end}`)
       list.push({ start: body.serialStart, end: body.serialEnd })
       bySpace.set(body.space, list)
     } else {
       const body = step.body
-      expect(body.quantity).toBe(0)
-      expect(body.range).not.toBeNull()
-      const range = body.range as { start: number; end: number }
+      check(body.quantity === 0 && body.range !== null, `${at} does not name an explicit range`)
+      const range = body.range ?? { start: 0, end: -1 }
       const batch = batches.get(body.batchId)
-      expect(batch, `${step.kind} names unknown batch ${body.batchId}`).toBeDefined()
-      if (!batch) continue
-      expect(range.start).toBeGreaterThanOrEqual(batch.start)
-      expect(range.end).toBeLessThanOrEqual(batch.end)
-      expect(range.end).toBeGreaterThanOrEqual(range.start)
+      check(batch !== undefined, `${at} names unknown batch ${body.batchId}`)
+      if (!batch) return
+      check(batch.start <= range.start && range.end <= batch.end && range.start <= range.end, `${at}: ${range.start}-${range.end} is not inside ${body.batchId}`)
       const used = consumed.get(batch.space) ?? []
-      for (const other of used) expect(range.start <= other.end && other.start <= range.end, `credits ${range.start}-${range.end} of ${batch.space} used twice`).toBe(false)
+      for (const other of used) check(!(range.start <= other.end && other.start <= range.end), `${at}: ${range.start}-${range.end} of ${batch.space} used twice`)
       used.push(range)
       consumed.set(batch.space, used)
-      if (step.kind === 'credit.retire' && step.body.retiredOn !== '') expect(step.body.retiredOn).toMatch(ISO_DATE)
+      if (step.kind === 'credit.retire') check(step.body.retiredOn === '' || ISO_DATE.test(step.body.retiredOn), `${at} retired on ${step.body.retiredOn}`)
     }
-  }
+  })
+  expect(problems).toEqual([])
   const counts = { 'project.register': 0, 'batch.issue': 0, 'credit.retire': 0, 'credit.cancel': 0 }
   for (const step of plan.steps) counts[step.kind]++
   expect(plan.summary.steps).toEqual({ ...counts, total: plan.steps.length })
