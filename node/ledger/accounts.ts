@@ -1,10 +1,9 @@
 // Accounts, roles and nonces. Roles are assigned at genesis (genesis.ts) and read from state here; nonces are
 // per sender and start at 0 for any key, known or not (a holder that only received credits can still move them).
-import type { RegistryCode } from '../../client/wire.ts'
+import type { RegistryCode, TxResult } from '../../client/wire.ts'
 import type { StateReader, StateView } from '../state/view.ts'
 import { encodeRecord, keys, readRecord, type AccountRecord } from './keys.ts'
 import { invariant, reject } from './result.ts'
-import type { TxResult } from '../../client/wire.ts'
 
 export async function readAccount(reader: StateReader, accountId: string): Promise<AccountRecord | undefined> {
   return readRecord<AccountRecord>(reader, keys.account(accountId))

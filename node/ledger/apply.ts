@@ -53,7 +53,7 @@ export async function applyTx(view: StateView, tx: Tx, id: string, context: Bloc
     throw error
   }
   if (isOk(outcome)) view.commitTx()
-  else view.commitTx()
+  else view.rollbackTx()
   // Outside the rule's layer: the nonce is consumed even when the rule rejected (see the header).
   writeNextNonce(view, sender, expectedNonce + 1)
   return outcome

@@ -1,9 +1,11 @@
 // Provenance events: every issue, transfer, retirement and cancellation appends one record per contiguous serial
-// range it touched, under event/<batchId>/<padded seq>, seq counting from 0 per batch. Events are never changed.
+// range it touched, under event/<batchId>/<padded seq>, seq counting from 0 per batch (eventcount/<batchId> holds
+// the next seq). Events are never changed.
 import type { SerialRange } from '../../client/wire.ts'
 import type { StateReader } from '../state/view.ts'
 import type { RuleContext } from './context.ts'
-import { encodeRecord, keys, prefixRange, readRange, type EventRecord, type EventType } from './keys.ts'
+import { encodeRecord, keys, readRecord, type EventRecord, type EventType } from './keys.ts'
+import { invariant } from './result.ts'
 
 export interface NewEvent {
   type: EventType
@@ -14,9 +16,9 @@ export interface NewEvent {
 }
 
 export async function nextEventSeq(reader: StateReader, batchId: string): Promise<number> {
-  const last = await readRange<EventRecord>(reader, prefixRange(keys.eventPrefix(batchId), { reverse: true, limit: 1 }))
-  const entry = last[0]
-  return entry === undefined ? 0 : entry[1].seq + 1
+  const count = (await readRecord<number>(reader, keys.eventCount(batchId))) ?? 0
+  invariant(Number.isSafeInteger(count) && count >= 0, `event count of ${batchId} is ${String(count)}`)
+  return count
 }
 
 export async function appendEvent(context: RuleContext, batchId: string, event: NewEvent): Promise<EventRecord> {
@@ -36,5 +38,6 @@ export async function appendEvent(context: RuleContext, batchId: string, event: 
     details: event.details,
   }
   context.view.put(keys.event(batchId, seq), encodeRecord(record))
+  context.view.put(keys.eventCount(batchId), encodeRecord(seq + 1))
   return record
 }

@@ -40,6 +40,8 @@ export const PREFIX = {
   owner: 'owner/',
   /** event/<batchId>/<padded seq> -> EventRecord: provenance of a batch, in order. */
   event: 'event/',
+  /** eventcount/<batchId> -> number: how many events the batch has (the next seq), so appending is a get, not a range read. */
+  eventCount: 'eventcount/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -160,6 +162,7 @@ export const keys = {
   owner: (owner: string, batchId: string, start: number): string => `${PREFIX.owner}${owner}/${batchId}/${padInteger(start)}`,
   eventPrefix: (batchId: string): string => `${PREFIX.event}${batchId}/`,
   event: (batchId: string, seq: number): string => `${PREFIX.event}${batchId}/${padInteger(seq)}`,
+  eventCount: (batchId: string): string => `${PREFIX.eventCount}${batchId}`,
 }
 
 /** Range options selecting every key that starts with `prefix`. */

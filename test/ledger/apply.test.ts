@@ -44,7 +44,7 @@ describe('applyTx nonces', () => {
     await ledger.ok(VERRA, 'project.register', projectBody())
   })
 
-  it('rolls back the partial writes of a rule that rejects late', async () => {
+  it('leaves only the nonce after rejections found deep in a rule (overlap, insufficient holding)', async () => {
     // batch.issue rejected by SERIAL_OVERLAP has read but not written; credit.transfer rejected after selecting
     // pieces has not rewritten them. Both leave only the nonce (TestLedger.rejected checks the writes).
     const ledger = new TestLedger()

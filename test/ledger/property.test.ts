@@ -12,6 +12,9 @@ import fc from 'fast-check'
 import { bytesToHex, type ResultName, type Tx } from '../../client/wire.ts'
 import {
   batchSupply,
+  keys,
+  readRecord,
+  type EventRecord,
   PREFIX,
   prefixRange,
   readRange,
@@ -71,7 +74,7 @@ const moveCommand = fc
     batch: fc.nat({ max: 50 }),
     byRange: fc.boolean(),
     quantity: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 45 }) }),
-    offset: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 12 }) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 42 }) }),
+    offset: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 12 }) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 42 }) }), // below the batch, and below 0 for batches starting at 1
     length: fc.integer({ min: 1, max: 12 }),
     to: accountIndex,
   })
@@ -149,6 +152,8 @@ class Model {
           ? { kind: 'credit.retire', body: retireBody(selection) }
           : { kind: 'credit.cancel', body: cancelBody(selection) }
     const reject = (expected: ResultName) => ({ tx, expected, effect: () => {} })
+    // The schema first: serials are non-negative integers (a range starting at 0 passes it, then is INVALID_RANGE).
+    if (range !== null && range.start < 0) return reject('INVALID_BODY')
     if (command.kind === 'transfer' && to === sender.id) return reject('SELF_TRANSFER')
     if (batch === undefined) return reject('UNKNOWN_BATCH')
     if (command.kind === 'cancel') {
@@ -267,6 +272,13 @@ async function checkInvariants(ledger: TestLedger, model: Model, frozen: Map<str
         else if (holding.status !== 'active') frozen.set(key, { owner: holding.owner, status: holding.status })
       }
     }
+  }
+  // Events of each batch are numbered 0..n-1 and eventcount/<batchId> is n.
+  for (const batch of model.batches.values()) {
+    const events = await readRange<EventRecord>(ledger.state, prefixRange(keys.eventPrefix(batch.batchId)))
+    expect(events.map(([, event]) => event.seq)).toEqual(events.map((_, index) => index))
+    expect(await readRecord<number>(ledger.state, keys.eventCount(batch.batchId))).toBe(events.length)
+    expect(events[0]?.[1].type).toBe('issue')
   }
   // No batch in the ledger the model does not know.
   expect(new Set(byBatch.map(([, holding]) => holding.batchId))).toEqual(new Set(model.batches.keys()))
