@@ -99,6 +99,8 @@ export class ConsensusDriver {
   private rebroadcastTimer: unknown = null
   private stopped = false
   private started = false
+  /** False until startHeight has fed the core; messages of the height that arrive earlier wait in `future`. */
+  private heightStarted = false
 
   constructor(private readonly options: DriverOptions) {
     this.config = {
@@ -232,7 +234,7 @@ export class ConsensusDriver {
     const height = this.messageHeight(message)
     // Below the current height, or the current height already committed (startHeight of the next one pending).
     if (height < this.state.height || height <= this.options.app.latestHeight()) return
-    if (height > this.state.height) {
+    if (height > this.state.height || !this.heightStarted) {
       if (height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX && this.future.length < FUTURE_MESSAGES_MAX) this.future.push({ height, message })
       return
     }
@@ -275,6 +277,7 @@ export class ConsensusDriver {
     this.blocks.clear()
     this.ownMessages = []
     await this.feed({ type: 'startHeight', height })
+    this.heightStarted = true
     const ready = this.future.filter((entry) => entry.height === height)
     this.future = this.future.filter((entry) => entry.height > height)
     for (const entry of ready) await this.handleMessage(entry.message)

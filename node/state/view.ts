@@ -28,8 +28,23 @@ function inRange(key: string, options: RangeOptions): boolean {
   return true
 }
 
+/** Index of the first element of a sorted array that is >= key (or > key when `after`). */
+function lowerBound(sorted: string[], key: string, after = false): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const candidate = sorted[middle] as string
+    if (candidate < key || (after && candidate === key)) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
 export class StateView implements StateReader {
   private readonly block = new Map<string, Uint8Array | null>()
+  /** The block layer's keys, kept sorted so a range read touches only the keys in its range. */
+  private readonly blockKeys: string[] = []
   private tx: Map<string, Uint8Array | null> | null = null
 
   constructor(private readonly base: StateReader) {}
@@ -44,7 +59,12 @@ export class StateView implements StateReader {
   async range(options: RangeOptions): Promise<[string, Uint8Array][]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY
     const overlay = new Map<string, Uint8Array | null>()
-    for (const [key, value] of this.block) if (inRange(key, options)) overlay.set(key, value)
+    const from = options.gte !== undefined ? lowerBound(this.blockKeys, options.gte) : options.gt !== undefined ? lowerBound(this.blockKeys, options.gt, true) : 0
+    for (let index = from; index < this.blockKeys.length; index += 1) {
+      const key = this.blockKeys[index] as string
+      if ((options.lt !== undefined && key >= options.lt) || (options.lte !== undefined && key > options.lte)) break
+      overlay.set(key, this.block.get(key) as Uint8Array | null)
+    }
     if (this.tx !== null) for (const [key, value] of this.tx) if (inRange(key, options)) overlay.set(key, value)
     // Ask the base for enough entries to survive deletions in the overlay.
     const baseLimit = Number.isFinite(limit) ? limit + overlay.size : undefined
@@ -68,11 +88,18 @@ export class StateView implements StateReader {
   }
 
   put(key: string, value: Uint8Array): void {
-    ;(this.tx ?? this.block).set(key, value)
+    if (this.tx !== null) this.tx.set(key, value)
+    else this.setInBlock(key, value)
   }
 
   del(key: string): void {
-    ;(this.tx ?? this.block).set(key, null)
+    if (this.tx !== null) this.tx.set(key, null)
+    else this.setInBlock(key, null)
+  }
+
+  private setInBlock(key: string, value: Uint8Array | null): void {
+    if (!this.block.has(key)) this.blockKeys.splice(lowerBound(this.blockKeys, key), 0, key)
+    this.block.set(key, value)
   }
 
   /** Starts a transaction layer; its writes become visible to the block on commitTx, vanish on rollbackTx. */
@@ -83,8 +110,9 @@ export class StateView implements StateReader {
 
   commitTx(): void {
     if (this.tx === null) throw new Error('StateView: no transaction layer open')
-    for (const [key, value] of this.tx) this.block.set(key, value)
+    const layer = this.tx
     this.tx = null
+    for (const [key, value] of layer) this.setInBlock(key, value)
   }
 
   rollbackTx(): void {
@@ -94,7 +122,7 @@ export class StateView implements StateReader {
   /** This block's writes, sorted by key: the deterministic input of the app hash and the atomic batch. */
   writes(): Write[] {
     if (this.tx !== null) throw new Error('StateView: transaction layer still open')
-    return [...this.block.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return this.blockKeys.map((key) => [key, this.block.get(key) as Uint8Array | null])
   }
 }
 
