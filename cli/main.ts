@@ -40,9 +40,10 @@ interface TxOptions extends NodeOptions {
 }
 
 async function signer(options: TxOptions): Promise<Signer> {
+  const keyPair = readKeyFile(options.key)
   const client = new TonneClient(options.node)
   const status = await client.status()
-  return new Signer(readKeyFile(options.key), status.chainId, client)
+  return new Signer(keyPair, status.chainId, client)
 }
 
 function selection(options: { batch: string; quantity?: number; range?: { start: number; end: number } }): build.Selection {
@@ -124,6 +125,8 @@ export function buildProgram(): Command {
     .action(async (options: { home: string }) => {
       const { startNode } = await import('../node/node.ts')
       const node = await startNode(options.home)
+      // Input never crashes a node: a rejected promise that escaped its handler is logged, not fatal.
+      process.on('unhandledRejection', (reason) => process.stderr.write(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}\n`))
       const shutdown = (): void => {
         void node.close().then(() => process.exit(0))
       }
