@@ -131,25 +131,48 @@ export function nextAppHash(previousAppHash: Uint8Array, writes: Write[]): Uint8
   return hash(concatBytes(previousAppHash, hash(encode(writes))))
 }
 
-/** An in-memory StateReader, for tests and the simulation. */
+/** An in-memory StateReader, for tests, benchmarks and the simulation; keys kept sorted like LevelDB's. */
 export class MemoryState implements StateReader {
+  /** Read-only from outside: write through apply() so the sorted key index stays right. */
   readonly entries = new Map<string, Uint8Array>()
+  private readonly sortedKeys: string[] = []
 
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.entries.get(key)
   }
 
   async range(options: RangeOptions): Promise<[string, Uint8Array][]> {
-    const keys = [...this.entries.keys()].filter((key) => inRange(key, options)).sort()
-    if (options.reverse === true) keys.reverse()
-    const limited = options.limit === undefined ? keys : keys.slice(0, options.limit)
-    return limited.map((key) => [key, this.entries.get(key) as Uint8Array])
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    const from = options.gte !== undefined ? lowerBound(this.sortedKeys, options.gte) : options.gt !== undefined ? lowerBound(this.sortedKeys, options.gt, true) : 0
+    let to = this.sortedKeys.length
+    if (options.lt !== undefined) to = Math.min(to, lowerBound(this.sortedKeys, options.lt))
+    if (options.lte !== undefined) to = Math.min(to, lowerBound(this.sortedKeys, options.lte, true))
+    const out: [string, Uint8Array][] = []
+    if (options.reverse === true) {
+      for (let index = to - 1; index >= from && out.length < limit; index -= 1) {
+        const key = this.sortedKeys[index] as string
+        out.push([key, this.entries.get(key) as Uint8Array])
+      }
+    } else {
+      for (let index = from; index < to && out.length < limit; index += 1) {
+        const key = this.sortedKeys[index] as string
+        out.push([key, this.entries.get(key) as Uint8Array])
+      }
+    }
+    return out
   }
 
   apply(writes: Write[]): void {
     for (const [key, value] of writes) {
-      if (value === null) this.entries.delete(key)
-      else this.entries.set(key, value)
+      const exists = this.entries.has(key)
+      if (value === null) {
+        if (!exists) continue
+        this.entries.delete(key)
+        this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 1)
+      } else {
+        if (!exists) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key)
+        this.entries.set(key, value)
+      }
     }
   }
 }

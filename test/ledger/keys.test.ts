@@ -29,7 +29,7 @@ describe('keys', () => {
     const state = new MemoryState()
     const inside = [keys.holding('VCS:1-9', 1), keys.holding('VCS:1-9', 9)]
     const outside = [keys.holding('VCS:1-90', 1), 'holding/VCS:1-9', 'holding/VCS:1-9' + String.fromCharCode(0x30), keys.owner('a'.repeat(64), 'VCS:1-9', 1)]
-    for (const key of [...inside, ...outside]) state.entries.set(key, new Uint8Array([0xc0]))
+    state.apply([...inside, ...outside].map((key) => [key, new Uint8Array([0xc0])]))
     const found = (await state.range(prefixRange(keys.holdingPrefix('VCS:1-9')))).map(([key]) => key)
     expect(found).toEqual(inside)
     expect(prefixEnd('space/')).toBe('space0')
