@@ -13,8 +13,11 @@
 // - Deviation from line 21: the proposer schedules timeoutPropose as well (as malachite does), so a round whose
 //   proposer cannot build a block, or whose own proposal is lost, still ends.
 // - Lines 52-54 (move to the next height) are the driver's: after a decide output it sends startHeight(h + 1).
-// - Only the first proposal of a round and the first vote of a (round, voteType, validator) count; a conflicting
-//   later one is reported (equivocation / proposalEquivocation outputs) and otherwise ignored.
+// - A validator's first vote of a (round, voteType) is its vote; a different later one is reported (equivocation
+//   output) and ignored, except that it still counts toward its own value's quorum once f+1 validators' first votes
+//   support that value, as the paper counts messages. Without that exception a Byzantine validator can show a
+//   polka or a commit to only some correct validators and stall the height for good. The same holds for a second
+//   proposal of the round's proposer (proposalEquivocation output). RoundMessages in types.ts has the details.
 //
 // Contract with the driver:
 // 1. Before an input reaches the core the driver has verified its signature, that a proposal comes from
@@ -32,13 +35,22 @@
 //    messages of future heights and replay them after startHeight; the core ignores other heights.
 // 7. After restoring a persisted state, execute outputsAfterRestore(state): it re-arms timers and re-issues what
 //    may not have been acted on before the crash.
+// 8. Gossip, as the paper assumes: every message a correct validator accepts must eventually reach every correct
+//    validator. Relay peers' messages, and from time to time re-send the votes you hold (above all the prevotes of
+//    a proposal's polRound and the precommits of the current height) to peers that may lack them, not only your
+//    own: an equivocating vote counts only if it arrives once its value has f+1 supporters, so re-delivery is what
+//    makes a polka or commit shown to some correct validators visible to all. Re-delivered duplicates are ignored;
+//    a re-delivered equivocation is reported again.
 import {
   countDistinctSenders,
   countVotesAny,
   countVotesFor,
-  proposalOf,
+  findRound,
+  firstProposalOf,
+  proposalsOf,
   recordProposal,
   recordVote,
+  votesFor,
 } from './message-log.ts'
 import { proposerIndex, quorumSize, roundSkipSize, timeoutDurationMs } from './thresholds.ts'
 import type {
@@ -177,9 +189,9 @@ function onProposal(state: ConsensusState, input: ProposalInput, outputs: Consen
     signature: input.signature,
     valid: input.valid,
   }
-  const recorded = recordProposal(state, proposal)
+  const recorded = recordProposal(state, proposal, roundSkipSize(state.config.validatorCount))
   if (recorded.kind === 'conflict') outputs.push({ type: 'proposalEquivocation', first: recorded.first, second: proposal })
-  return recorded.kind === 'added'
+  return recorded.kind === 'added' || (recorded.kind === 'conflict' && recorded.counted)
 }
 
 function onVote(state: ConsensusState, input: VoteInput, outputs: ConsensusOutput[]): boolean {
@@ -195,9 +207,9 @@ function onVote(state: ConsensusState, input: VoteInput, outputs: ConsensusOutpu
     validatorIndex: input.validatorIndex,
     signature: input.signature,
   }
-  const recorded = recordVote(state, vote)
+  const recorded = recordVote(state, vote, roundSkipSize(state.config.validatorCount))
   if (recorded.kind === 'conflict') outputs.push({ type: 'equivocation', first: recorded.first, second: vote })
-  return recorded.kind === 'added'
+  return recorded.kind === 'added' || (recorded.kind === 'conflict' && recorded.counted)
 }
 
 function onProposeValue(state: ConsensusState, input: ProposeValueInput, outputs: ConsensusOutput[]): boolean {
@@ -271,22 +283,24 @@ function fireRulesUntilStable(state: ConsensusState, outputs: ConsensusOutput[])
 // line 49: upon PROPOSAL(h_p, r, v, *) from proposer(h_p, r) AND 2f+1 PRECOMMIT(h_p, r, id(v)) while decision_p[h_p] = nil
 function decideOnPrecommitQuorum(state: ConsensusState, outputs: ConsensusOutput[]): boolean {
   for (const entry of state.rounds) {
-    const proposal = entry.proposal
-    if (proposal === null || !proposal.valid) continue // line 50: valid(v)
-    const precommits = entry.precommits.filter((vote) => vote.value === proposal.value)
-    if (precommits.length < quorumSize(state.config.validatorCount)) continue
-    const certificate = commitSignatures(precommits)
-    state.decision = { round: entry.round, value: proposal.value, precommits: certificate } // line 51
-    outputs.push({ type: 'decide', height: state.height, round: entry.round, value: proposal.value, precommits: certificate })
-    return true // lines 52-54 happen when the driver sends startHeight(h_p + 1)
+    for (const proposal of proposalsOf(entry)) {
+      if (!proposal.valid) continue // line 50: valid(v)
+      const precommits = votesFor(entry, 'precommit', proposal.value)
+      if (precommits.length < quorumSize(state.config.validatorCount)) continue
+      const certificate = commitSignatures(precommits)
+      state.decision = { round: entry.round, value: proposal.value, precommits: certificate } // line 51
+      outputs.push({ type: 'decide', height: state.height, round: entry.round, value: proposal.value, precommits: certificate })
+      return true // lines 52-54 happen when the driver sends startHeight(h_p + 1)
+    }
   }
   return false
 }
 
 // line 22: upon PROPOSAL(h_p, round_p, v, -1) from proposer(h_p, round_p) while step_p = propose
+// (lines 22 and 28 act on the first proposal of the round: whichever fires first ends step propose)
 function prevoteOnFreshProposal(state: ConsensusState, outputs: ConsensusOutput[]): boolean {
   if (state.step !== 'propose') return false
-  const proposal = proposalOf(state, state.round)
+  const proposal = firstProposalOf(state, state.round)
   if (proposal === null || proposal.polRound !== -1) return false
   const acceptable = proposal.valid && (state.lockedRound === -1 || state.lockedValue === proposal.value) // line 23
   broadcastVote(state, 'prevote', acceptable ? proposal.value : null, outputs) // lines 24, 26
@@ -298,7 +312,7 @@ function prevoteOnFreshProposal(state: ConsensusState, outputs: ConsensusOutput[
 //          while step_p = propose and 0 <= vr < round_p
 function prevoteOnProposalWithProofOfLock(state: ConsensusState, outputs: ConsensusOutput[]): boolean {
   if (state.step !== 'propose') return false
-  const proposal = proposalOf(state, state.round)
+  const proposal = firstProposalOf(state, state.round)
   if (proposal === null) return false
   const proofOfLockRound = proposal.polRound
   if (proofOfLockRound < 0 || proofOfLockRound >= state.round) return false
@@ -322,9 +336,10 @@ function scheduleTimeoutPrevoteOnAnyPrevoteQuorum(state: ConsensusState, outputs
 //          while valid(v) and step_p >= prevote for the first time
 function precommitOnPrevoteQuorumForProposal(state: ConsensusState, outputs: ConsensusOutput[]): boolean {
   if ((state.step !== 'prevote' && state.step !== 'precommit') || state.roundFlags.validValueUpdated) return false
-  const proposal = proposalOf(state, state.round)
-  if (proposal === null || !proposal.valid) return false
-  if (countVotesFor(state, 'prevote', state.round, proposal.value) < quorumSize(state.config.validatorCount)) return false
+  const entry = findRound(state, state.round)
+  const quorum = quorumSize(state.config.validatorCount)
+  const proposal = entry === undefined ? undefined : proposalsOf(entry).find((candidate) => candidate.valid && countVotesFor(state, 'prevote', state.round, candidate.value) >= quorum)
+  if (proposal === undefined) return false
   state.roundFlags.validValueUpdated = true
   if (state.step === 'prevote') {
     // line 37

@@ -70,15 +70,30 @@ export interface Decision {
   precommits: CommitSignature[]
 }
 
-/** Every message received for one round of the current height (the "message log" of the pseudocode). */
+/**
+ * Every message received for one round of the current height (the "message log" of the pseudocode).
+ *
+ * A validator's first prevote and first precommit of a round are its votes: they alone count for "2f+1 of any value"
+ * (lines 34, 47) and for the f+1 senders of line 55. A later, different one is equivocation: it is reported, and it
+ * is kept only when f+1 validators' first votes in the same round and step are for its value, i.e. when at least
+ * one correct validator voted that way. Kept, it counts toward that value's quorum as the paper counts messages:
+ * without it, a Byzantine validator that shows a polka (or a commit) to some correct validators and a different
+ * vote to the others can stall the height forever (found by test/consensus/properties.test.ts). Fewer than
+ * n / (f+1) values can have f+1 first votes, so each validator adds at most 3 such votes per round and step.
+ * Conflicting proposals are kept under the same rule (f+1 first prevotes or first precommits for their value).
+ */
 export interface RoundMessages {
   round: number
-  /** The first proposal received from the proposer of this round; later conflicting ones are reported, not kept. */
+  /** The first proposal received from the proposer of this round: the one lines 22 and 28 act on. */
   proposal: SignedProposal | null
   /** At most one prevote per validator: the first one received. */
   prevotes: SignedVote[]
   /** At most one precommit per validator: the first one received. */
   precommits: SignedVote[]
+  /** Equivocating proposals of the proposer whose value f+1 first votes support (lines 36, 49 consider them). */
+  supportedConflictingProposals: SignedProposal[]
+  /** Equivocating prevotes and precommits whose value f+1 first votes support; at most one per validator and value. */
+  supportedConflictingVotes: SignedVote[]
 }
 
 /** A vote this node has asked the driver to sign and broadcast. */

@@ -320,11 +320,58 @@ table('locks across rounds (lines 15-16, 22-33, 36-43)', [
     expectedState: { step: 'prevote', lockedValue: A },
   },
   {
-    description: 'a polRound that is not below the current round never enables line 28',
-    given: LOCKED_ON_A_NOW_IN_ROUND_1,
-    inputs: [proposal(1, A, { polRound: 1 })],
-    expectedOutputs: [],
+    description: 'a polRound that is not below the current round never enables line 28, even with a polka in that round',
+    given: [...LOCKED_ON_A_NOW_IN_ROUND_1, prevote(1, 1, A), prevote(1, 2, A), prevote(1, 3, A)],
+    inputs: [proposal(1, A, { polRound: 1 }), proposal(1, A, { polRound: 2 })],
+    expectedOutputs: [proposalEquivocationOutput(proposal(1, A, { polRound: 1 }), proposal(1, A, { polRound: 2 }))],
     expectedState: { step: 'propose' },
+  },
+  {
+    description: 'locked on A in round 1: B re-proposed with an older polka (round 0) is prevoted nil (line 29: lockedRound > vr)',
+    given: [
+      startHeight(),
+      proposal(0, B),
+      prevote(0, 0, B), // own, fed back
+      prevote(0, 1, null),
+      prevote(0, 2, B), // 3 prevotes of any value
+      timeout('prevote', 0), // precommit nil
+      prevote(0, 3, B), // polka for B in round 0, seen after precommitting: validValue B, validRound 0, no lock
+      precommit(0, 0, null),
+      precommit(0, 1, null),
+      precommit(0, 2, null),
+      timeout('precommit', 0),
+      proposal(1, A), // fresh proposal, not locked: prevote A
+      prevote(1, 0, A),
+      prevote(1, 1, A),
+      prevote(1, 2, A), // polka for A in round 1: lock A
+      precommit(1, 0, A),
+      precommit(1, 1, null),
+      precommit(1, 3, null),
+      timeout('precommit', 1),
+    ],
+    inputs: [proposal(2, B, { polRound: 0 })],
+    expectedOutputs: [broadcastPrevote(2, null)],
+    expectedState: { round: 2, lockedValue: A, lockedRound: 1, validValue: A, validRound: 1 },
+  },
+  {
+    description: 'line 29 unlocks with lockedRound <= vr, equal included (two polkas in one round need more than f faulty validators)',
+    given: [
+      startHeight(),
+      proposal(0, A),
+      prevote(0, 0, A), // own, fed back
+      prevote(0, 1, A),
+      prevote(0, 2, B),
+      prevote(0, 3, B),
+      prevote(0, 2, A), // 2 equivocates; A has f+1 first prevotes: counted, polka for A: lock A in round 0
+      prevote(0, 1, B), // 1 equivocates; B has f+1 first prevotes: counted, polka for B in round 0 too
+      precommit(0, 0, A),
+      precommit(0, 2, null),
+      precommit(0, 3, null),
+      timeout('precommit', 0),
+    ],
+    inputs: [proposal(1, B, { polRound: 0 })],
+    expectedOutputs: [broadcastPrevote(1, B)],
+    expectedState: { round: 1, lockedValue: A, lockedRound: 0 },
   },
   {
     description: 'locked on A in round 0: a polka for B seen in round 1 after precommitting nil updates validValue only (lines 36, 42-43)',
@@ -472,7 +519,7 @@ table('invalid proposals (lines 23, 29, 36, 50)', [
   },
 ])
 
-table('duplicates and equivocation', [
+table('duplicates and equivocation: the first vote of a validator is its vote', [
   {
     description: 'a duplicate prevote is counted once',
     given: PREVOTED_A_IN_ROUND_0,
@@ -510,6 +557,58 @@ table('duplicates and equivocation', [
       proposalEquivocationOutput(proposal(0, A), proposal(0, A, { polRound: 0 })),
     ],
     expectedState: { step: 'prevote' },
+  },
+])
+
+table('equivocation that still counts: f+1 first votes support the value (paper semantics, bounded memory)', [
+  {
+    description: 'a second prevote for a value with f+1 first prevotes counts toward its polka, and is still reported',
+    given: [startHeight(), proposal(0, A), prevote(0, 3, B), prevote(0, 0, A), prevote(0, 1, A)],
+    inputs: [prevote(0, 3, A)],
+    expectedOutputs: [equivocationOutput(prevote(0, 3, B), prevote(0, 3, A)), broadcastPrecommit(0, A)],
+    expectedState: { step: 'precommit', lockedValue: A, lockedRound: 0 },
+  },
+  {
+    description: 'with a single first vote for its value it is not counted, not even once support arrives, until it is delivered again',
+    given: [startHeight(), proposal(0, A), prevote(0, 3, B), prevote(0, 0, A)],
+    inputs: [prevote(0, 3, A), prevote(0, 1, A), prevote(0, 3, A)],
+    expectedOutputs: [
+      equivocationOutput(prevote(0, 3, B), prevote(0, 3, A)),
+      scheduleTimeoutOutput('prevote', 0), // 3 validators prevoted: 3 (first vote B), 0 and 1
+      equivocationOutput(prevote(0, 3, B), prevote(0, 3, A)),
+      broadcastPrecommit(0, A),
+    ],
+  },
+  {
+    description: 'a counted equivocating vote counts once for its value and never again for "2f+1 of any value"',
+    given: [startHeight(), proposal(0, A), prevote(0, 3, B), prevote(0, 0, A), prevote(0, 1, A), prevote(0, 3, A)],
+    inputs: [prevote(0, 3, A), prevote(0, 3, null)],
+    expectedOutputs: [equivocationOutput(prevote(0, 3, B), prevote(0, 3, null))],
+  },
+  {
+    description: "an equivocating precommit completes the commit certificate, with the equivocator's precommit for the value",
+    given: [startHeight(), proposal(0, A), precommit(0, 3, B), precommit(0, 1, A), precommit(0, 2, A)],
+    inputs: [precommit(0, 3, A)],
+    expectedOutputs: [equivocationOutput(precommit(0, 3, B), precommit(0, 3, A)), decideOutput(0, A, [1, 2, 3])],
+  },
+  {
+    description: "the proposer's second proposal counts for line 49 once f+1 first precommits support its value",
+    given: [startHeight(), proposal(0, A), precommit(0, 1, B), precommit(0, 2, B), precommit(0, 3, B)],
+    inputs: [proposal(0, B)],
+    expectedOutputs: [proposalEquivocationOutput(proposal(0, A), proposal(0, B)), decideOutput(0, B, [1, 2, 3])],
+  },
+  {
+    description: "the proposer's second proposal counts for line 36 once f+1 first prevotes support it: precommit it although we prevoted the first",
+    given: [startHeight(), proposal(0, A), prevote(0, 0, A), prevote(0, 1, B), prevote(0, 2, B), prevote(0, 3, B)],
+    inputs: [proposal(0, B)],
+    expectedOutputs: [proposalEquivocationOutput(proposal(0, A), proposal(0, B)), broadcastPrecommit(0, B)],
+    expectedState: { step: 'precommit', lockedValue: B, lockedRound: 0, validValue: B },
+  },
+  {
+    description: 'an unsupported second proposal is not counted; delivered again after support, it is',
+    given: [startHeight(), proposal(0, A), proposal(0, B)],
+    inputs: [precommit(0, 1, B), precommit(0, 2, B), precommit(0, 3, B), proposal(0, B)],
+    expectedOutputs: [scheduleTimeoutOutput('precommit', 0), proposalEquivocationOutput(proposal(0, A), proposal(0, B)), decideOutput(0, B, [1, 2, 3])],
   },
 ])
 
@@ -571,6 +670,14 @@ table('heights', [
     selfIndex: 3,
     inputs: [startHeight(3)],
     expectedOutputs: [getValueOutput(0, 3), scheduleTimeoutOutput('propose', 0, 3)],
+  },
+  {
+    description: 'a getValue left unanswered when the round changes is void: its late answer in the new round is ignored',
+    selfIndex: 1,
+    given: [startHeight(), prevote(1, 2, A), prevote(1, 3, A)], // getValue for round 0, then f+1 senders: round 1 (proposer 2)
+    inputs: [proposeValue(1, A), proposeValue(0, A)],
+    expectedOutputs: [],
+    expectedState: { round: 1, step: 'propose', awaitingValue: false },
   },
   {
     description: 'proposeValue for another round or when no value was asked for is ignored',

@@ -6,13 +6,16 @@
 //    never modifies its input state, keeps plain-JSON state and its own invariants, and decides at most once per
 //    height with a real certificate.
 // 2. A seeded simulation of four validators, three correct and one Byzantine (validator 3, which equivocates at
-//    will and proposes invalid blocks), over a network that delays, reorders, duplicates and drops messages and fires
-//    timeouts in any order: correct validators never decide differently (agreement) and, once the network
-//    heals (everything re-sent, delivered before any timer fires), they all decide (liveness).
+//    will and proposes invalid blocks), over a network that delays, reorders, duplicates and drops messages, fires
+//    timeouts in any order and crashes validators (restored from their JSON state with outputsAfterRestore): correct validators never decide differently (agreement) and, once the network
+//    heals (messages arrive before timers fire, and correct validators re-gossip what they have seen whenever the
+//    network goes quiet), they all decide (liveness). This simulation is what showed that "only a validator's first
+//    vote counts" loses liveness against an equivocating validator; see RoundMessages in consensus/types.ts.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   initialState,
+  outputsAfterRestore,
   proposerIndex,
   quorumSize,
   step,
@@ -28,6 +31,10 @@ import {
 import { A, B, C, HEIGHT, VALIDATOR_COUNT, configFor, signatureOf } from './helpers.ts'
 
 const QUORUM = quorumSize(VALIDATOR_COUNT)
+
+/** Raise these (e.g. CONSENSUS_SIMULATION_RUNS=20000) for a deeper search; a failure prints its seed to replay. */
+const RANDOM_INPUT_RUNS = Number(process.env.CONSENSUS_RANDOM_INPUT_RUNS ?? 400)
+const SIMULATION_RUNS = Number(process.env.CONSENSUS_SIMULATION_RUNS ?? 400)
 
 /** Applies one input, checking that the given state is untouched and the result is plain JSON. */
 function checkedStep(state: ConsensusState, input: ConsensusInput): { state: ConsensusState; outputs: ConsensusOutput[] } {
@@ -53,6 +60,14 @@ function assertStateInvariants(state: ConsensusState): void {
       expect(new Set(voters).size).toBe(voters.length)
       for (const vote of votes) expect(vote.round).toBe(entry.round)
     }
+    const conflictingKeys = entry.supportedConflictingVotes.map((vote) => `${vote.voteType}/${vote.validatorIndex}/${vote.value}`)
+    expect(new Set(conflictingKeys).size).toBe(conflictingKeys.length)
+    for (const vote of entry.supportedConflictingVotes) {
+      const firstVotes = vote.voteType === 'prevote' ? entry.prevotes : entry.precommits
+      expect(firstVotes.find((first) => first.validatorIndex === vote.validatorIndex)?.value).not.toBe(vote.value)
+      expect(firstVotes.filter((first) => first.value === vote.value).length).toBeGreaterThanOrEqual(2) // f + 1
+    }
+    expect(entry.supportedConflictingProposals.length).toBeLessThanOrEqual(3)
   }
 }
 
@@ -61,9 +76,9 @@ function assertCertificate(decision: Pick<Decision, 'precommits' | 'round' | 'va
   expect(voters.length).toBeGreaterThanOrEqual(QUORUM)
   expect(new Set(voters).size).toBe(voters.length)
   const roundEntry = state.rounds.find((entry) => entry.round === decision.round)
+  const precommits = [...(roundEntry?.precommits ?? []), ...(roundEntry?.supportedConflictingVotes ?? []).filter((vote) => vote.voteType === 'precommit')]
   for (const signature of decision.precommits) {
-    const precommit = roundEntry?.precommits.find((vote) => vote.validatorIndex === signature.validatorIndex)
-    expect(precommit?.value).toBe(decision.value)
+    const precommit = precommits.find((vote) => vote.validatorIndex === signature.validatorIndex && vote.value === decision.value)
     expect(precommit?.signature).toBe(signature.signature)
   }
 }
@@ -150,7 +165,7 @@ describe('one core under random inputs', () => {
           pending.splice(index + 1, 0, ...feedback)
         }
       }),
-      { numRuns: 400 },
+      { numRuns: RANDOM_INPUT_RUNS },
     )
   })
 })
@@ -163,7 +178,9 @@ const BYZANTINE_VALIDATOR = 3
 /** A block every correct validator's driver rejects. */
 const INVALID_BLOCK: Value = 'ee'.repeat(32)
 const SIMULATED_ROUNDS_MAX = 6
-const HEALED_EVENTS_MAX = 20_000
+const SIMULATION_ACTIONS_MAX = Number(process.env.CONSENSUS_SIMULATION_ACTIONS_MAX ?? 400)
+/** Liveness bound: rounds take a few timer firings each, so this allows dozens of rounds. */
+const HEALED_TIMER_FIRINGS_MAX = 300
 
 /** The block a correct proposer builds for a round: different per proposer and round, so conflicts are possible. */
 function blockOf(validatorIndex: number, round: number): Value {
@@ -176,8 +193,10 @@ interface SimulatedValidator {
   index: number
   state: ConsensusState
   timers: { input: TimeoutInput; fireAtMs: number }[]
-  /** Everything this validator signed, for re-sending when the network heals. */
+  /** Everything this validator signed. */
   signed: ConsensusInput[]
+  /** Every message this validator has received or sent, by identity: what its gossip layer relays. */
+  seen: Map<string, ConsensusInput>
   decision: { round: number; value: Value } | null
 }
 
@@ -196,10 +215,35 @@ function sendToOthers(network: Network, from: number, input: ConsensusInput): vo
   for (const to of CORRECT_VALIDATORS) if (to !== from) network.inFlight.push({ to, input })
 }
 
+/** A message's identity for the gossip layer: everything signed (so not the receiver's verdict `valid`). */
+function messageKey(input: ConsensusInput): string {
+  if (input.type === 'vote') return `${input.voteType}/${input.round}/${input.validatorIndex}/${input.value}`
+  if (input.type === 'proposal') return `proposal/${input.round}/${input.polRound}/${input.validatorIndex}/${input.value}`
+  return input.type
+}
+
+/**
+ * Gossip: a correct validator relays every message the first time it sees it, as gossipsub does. The paper's
+ * liveness argument assumes exactly this ("if a correct process receives m, every correct process eventually
+ * receives m"): without it a Byzantine validator can show a proof-of-lock to one validator only, and the others
+ * never accept the re-proposal that needs it (line 28).
+ */
+function receiveFromNetwork(network: Network, to: number, input: ConsensusInput): void {
+  const validator = network.validators[to] as SimulatedValidator
+  const key = messageKey(input)
+  if (!validator.seen.has(key)) {
+    validator.seen.set(key, input)
+    sendToOthers(network, to, input)
+  }
+  deliver(network, to, input)
+}
+
 /** The driver of a correct validator: one input, then the outputs, own messages fed back in order. */
 function deliver(network: Network, to: number, first: ConsensusInput): void {
-  const validator = network.validators[to] as SimulatedValidator
-  const queue: ConsensusInput[] = [asReceived(first)]
+  processQueue(network, network.validators[to] as SimulatedValidator, [asReceived(first)])
+}
+
+function processQueue(network: Network, validator: SimulatedValidator, queue: ConsensusInput[]): void {
   for (let input = queue.shift(); input !== undefined; input = queue.shift()) {
     const result = step(validator.state, input)
     validator.state = result.state
@@ -221,9 +265,13 @@ function perform(network: Network, validator: SimulatedValidator, output: Consen
         output.type === 'broadcastProposal'
           ? { ...output, type: 'proposal', validatorIndex: validator.index, signature: signatureOf('proposal', output.round, validator.index, output.value), valid: true }
           : { ...output, type: 'vote', validatorIndex: validator.index, signature: signatureOf(output.voteType, output.round, validator.index, output.value) }
-      const conflicting = validator.signed.find((earlier) => sameSlot(earlier, signedInput))
-      expect(conflicting, 'a correct validator signed twice for one (height, round, step)').toBeUndefined()
+      const earlier = validator.signed.find((candidate) => sameSlot(candidate, signedInput))
+      if (earlier !== undefined) {
+        // Only a restart re-issues a vote, and it must be the very same one.
+        expect(messageKey(earlier), 'a correct validator signed two different messages for one (height, round, step)').toBe(messageKey(signedInput))
+      }
       validator.signed.push(signedInput)
+      validator.seen.set(messageKey(signedInput), signedInput)
       queue.push(signedInput)
       sendToOthers(network, validator.index, signedInput)
       return
@@ -263,7 +311,7 @@ function applyAdversarialAction(network: Network, [kind, first, second]: Network
   const inFlightCount = network.inFlight.length
   if (kind <= 4 && inFlightCount > 0) {
     const [message] = network.inFlight.splice(first % inFlightCount, 1)
-    if (message !== undefined) deliver(network, message.to, message.input)
+    if (message !== undefined) receiveFromNetwork(network, message.to, message.input)
   } else if (kind === 5 && inFlightCount > 0) {
     network.inFlight.splice(first % inFlightCount, 1) // dropped
   } else if (kind === 6 && inFlightCount > 0) {
@@ -273,19 +321,41 @@ function applyAdversarialAction(network: Network, [kind, first, second]: Network
     const validator = network.validators[CORRECT_VALIDATORS[first % CORRECT_VALIDATORS.length] as number] as SimulatedValidator
     const [timer] = validator.timers.splice(second % Math.max(validator.timers.length, 1), 1)
     if (timer !== undefined) deliver(network, validator.index, timer.input) // fired early, or out of order
-  } else if (kind >= 9) {
+  } else if (kind >= 9 && kind <= 11) {
     network.inFlight.push({ to: CORRECT_VALIDATORS[first % CORRECT_VALIDATORS.length] as number, input: byzantineMessage(second) })
+  } else if (kind === 12) {
+    restart(network, network.validators[CORRECT_VALIDATORS[first % CORRECT_VALIDATORS.length] as number] as SimulatedValidator)
   }
 }
 
-/** After GST: every correct message is re-sent, and messages always arrive before the next timer fires. */
+/** A crash and restart: the state comes back from its JSON, timers and messages in flight to it are lost. */
+function restart(network: Network, validator: SimulatedValidator): void {
+  validator.state = JSON.parse(JSON.stringify(validator.state)) as ConsensusState
+  validator.timers = []
+  network.inFlight = network.inFlight.filter((message) => message.to !== validator.index)
+  const queue: ConsensusInput[] = []
+  for (const output of outputsAfterRestore(validator.state)) perform(network, validator, output, queue)
+  processQueue(network, validator, queue)
+}
+
+/**
+ * After GST, until every correct validator decides: messages arrive before the next timer fires, and whenever the
+ * network goes quiet each correct validator re-sends everything it has seen (as CometBFT's vote gossip sends a
+ * peer the votes it lacks) once, if it has seen something new since the last time.
+ */
 function runHealedNetwork(network: Network): void {
-  for (const validator of network.validators) for (const input of validator.signed) sendToOthers(network, validator.index, input)
-  for (let event = 0; event < HEALED_EVENTS_MAX; event++) {
+  let seenCountAtLastGossip = -1
+  for (let timerFirings = 0; timerFirings <= HEALED_TIMER_FIRINGS_MAX; ) {
     if (network.validators.every((validator) => validator.decision !== null)) return
     const message = network.inFlight.shift()
     if (message !== undefined) {
-      deliver(network, message.to, message.input)
+      receiveFromNetwork(network, message.to, message.input)
+      continue
+    }
+    const seenCount = network.validators.reduce((total, validator) => total + validator.seen.size, 0)
+    if (seenCount !== seenCountAtLastGossip) {
+      seenCountAtLastGossip = seenCount
+      for (const validator of network.validators) for (const input of validator.seen.values()) sendToOthers(network, validator.index, input)
       continue
     }
     const next = earliestTimer(network)
@@ -293,7 +363,10 @@ function runHealedNetwork(network: Network): void {
     network.nowMs = Math.max(network.nowMs, next.timer.fireAtMs)
     next.validator.timers.splice(next.validator.timers.indexOf(next.timer), 1)
     deliver(network, next.validator.index, next.timer.input)
+    timerFirings++
   }
+  const rounds = network.validators.map((validator) => `${validator.index}: round ${validator.state.round} ${validator.state.step}, locked ${validator.state.lockedRound}`)
+  throw new Error(`no decision after ${HEALED_TIMER_FIRINGS_MAX} timer firings on a healed network (${rounds.join('; ')})`)
 }
 
 function earliestTimer(network: Network): { validator: SimulatedValidator; timer: SimulatedValidator['timers'][number] } | null {
@@ -305,18 +378,18 @@ function earliestTimer(network: Network): { validator: SimulatedValidator; timer
 }
 
 function newNetwork(): Network {
-  const validators = CORRECT_VALIDATORS.map((index) => ({ index, state: initialState(configFor(index), HEIGHT), timers: [], signed: [], decision: null }))
+  const validators = CORRECT_VALIDATORS.map((index) => ({ index, state: initialState(configFor(index), HEIGHT), timers: [], signed: [], seen: new Map(), decision: null }))
   const network: Network = { nowMs: 0, inFlight: [], validators }
   for (const validator of validators) deliver(network, validator.index, { type: 'startHeight', height: HEIGHT })
   return network
 }
 
-const actionArbitrary: fc.Arbitrary<NetworkAction> = fc.tuple(fc.nat({ max: 11 }), fc.nat(), fc.nat())
+const actionArbitrary: fc.Arbitrary<NetworkAction> = fc.tuple(fc.nat({ max: 12 }), fc.nat(), fc.nat())
 
 describe('simulation: 3 correct validators and 1 Byzantine on an adversarial network', () => {
   it('correct validators never decide different values, and all decide once the network heals', () => {
     fc.assert(
-      fc.property(fc.array(actionArbitrary, { maxLength: 400 }), (actions) => {
+      fc.property(fc.array(actionArbitrary, { maxLength: SIMULATION_ACTIONS_MAX }), (actions) => {
         const network = newNetwork()
         for (const action of actions) applyAdversarialAction(network, action)
         const decidedEarly = network.validators.flatMap((validator) => (validator.decision === null ? [] : [validator.decision.value]))
@@ -327,7 +400,7 @@ describe('simulation: 3 correct validators and 1 Byzantine on an adversarial net
         expect(new Set(decided).size).toBe(1)
         expect(decided[0]).not.toBe(INVALID_BLOCK)
       }),
-      { numRuns: 300 },
+      { numRuns: SIMULATION_RUNS },
     )
   })
 
