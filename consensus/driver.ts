@@ -17,7 +17,7 @@ import {
   type ConsensusMessage,
   type VoteType,
 } from '../client/wire.ts'
-import { initialState, proposerIndex, quorumSize, step, type CoreConfig, type CoreInput, type CoreOutput, type CoreState } from './core.ts'
+import { initialState, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type CoreConfig, type CoreInput, type CoreOutput, type CoreState } from './core.ts'
 
 export const INPUT_QUEUE_LENGTH_MAX = 10_000
 /** Messages for heights above the current one, kept until that height starts. */
@@ -42,8 +42,20 @@ export const systemClock: Clock = {
 export interface ConsensusApplication {
   latestHeight(): number
   prepareProposal(height: number, timeMs: number, proposer: Uint8Array): Promise<{ block: Uint8Array; blockHash: string }>
-  processProposal(block: Uint8Array, expectedProposer: Uint8Array, nowMs: number | null): Promise<{ valid: true; blockHash: string } | { valid: false; reason: string }>
-  commit(blockHash: string, certificate: Uint8Array): Promise<unknown>
+  /**
+   * `expectedBlockHash` is the hash the proposer signed. An invalid result carries `blockHash` when the bytes decode
+   * to a block, so that bytes which are not the signed block (any relay can swap them) are told apart from an
+   * invalid block.
+   */
+  processProposal(
+    block: Uint8Array,
+    expectedProposer: Uint8Array,
+    nowMs: number | null,
+    expectedBlockHash?: string,
+  ): Promise<{ valid: true; blockHash: string } | { valid: false; reason: string; blockHash?: string }>
+  /** `block` (the decided block's bytes, when the driver has them) lets the application re-execute a block whose
+   * execution it no longer has cached. */
+  commit(blockHash: string, certificate: Uint8Array, block?: Uint8Array): Promise<unknown>
 }
 
 /** What this validator signed last, per kind; persisted (fsynced) before anything signed leaves the process. */
@@ -162,22 +174,62 @@ export class ConsensusDriver {
 
   /** A block fetched by block sync, with its certificate already verified: applied through the same queue. */
   applySyncedBlock(height: number, block: Uint8Array, certificate: CommitCertificate): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false)
     return new Promise((resolve) => {
       this.enqueue(async () => {
-        if (height !== this.options.app.latestHeight() + 1) return resolve(false)
-        const proposer = this.options.validatorPublicKeys[proposerIndex(height, certificate.round, this.config.validatorCount)]
-        if (proposer === undefined) return resolve(false)
-        const processed = await this.options.app.processProposal(block, proposer, null)
-        if (!processed.valid || processed.blockHash !== bytesToHex(certificate.blockHash)) {
-          this.options.logger.warn({ height, reason: processed.valid ? 'hash mismatch' : processed.reason }, 'synced block rejected')
-          return resolve(false)
+        // Settles whatever happens: a failure (logged by enqueue) must not leave block sync waiting forever.
+        let applied = false
+        try {
+          applied = await this.applySynced(height, block, certificate)
+        } finally {
+          resolve(applied)
         }
-        await this.options.app.commit(processed.blockHash, encodeCertificate(certificate))
-        this.options.logger.info({ height }, 'committed synced block')
-        await this.startHeight(height + 1)
-        resolve(true)
       })
     })
+  }
+
+  private async applySynced(height: number, block: Uint8Array, certificate: CommitCertificate): Promise<boolean> {
+    if (height !== this.options.app.latestHeight() + 1) return false
+    const roundProposer = this.options.validatorPublicKeys[proposerIndex(height, certificate.round, this.config.validatorCount)]
+    if (roundProposer === undefined) return false
+    // The decided block may have been built in an earlier round than the certificate's (a re-proposal).
+    const proposer = this.headerProposer(block, height, certificate.round, roundProposer)
+    const processed = await this.options.app.processProposal(block, proposer, null, bytesToHex(certificate.blockHash))
+    if (!processed.valid || processed.blockHash !== bytesToHex(certificate.blockHash)) {
+      this.options.logger.warn({ height, reason: processed.valid ? 'hash mismatch' : processed.reason }, 'synced block rejected')
+      return false
+    }
+    // Store only the signatures verifyCertificate checked: the first one of each validator.
+    const counted = new Set<number>()
+    const signatures = certificate.signatures.filter((entry) => {
+      if (counted.has(entry.validatorIndex)) return false
+      counted.add(entry.validatorIndex)
+      return true
+    })
+    await this.options.app.commit(processed.blockHash, encodeCertificate({ ...certificate, signatures }))
+    this.options.logger.info({ height }, 'committed synced block')
+    await this.startHeight(height + 1)
+    return true
+  }
+
+  /**
+   * The proposer a block's header must name. A block first proposed in round r and re-proposed later (with a
+   * polRound) keeps its header, so its proposer is that of some round <= latestRound, not necessarily the
+   * proposer of the round at hand. Returns that validator's key when the header names one, else `fallback`.
+   */
+  private headerProposer(block: Uint8Array, height: number, latestRound: number, fallback: Uint8Array): Uint8Array {
+    let named: Uint8Array
+    try {
+      named = decodeBlock(block).header.proposer
+    } catch {
+      return fallback
+    }
+    const { validatorCount } = this.config
+    for (let round = 0; round <= latestRound && round < validatorCount; round += 1) {
+      const key = this.options.validatorPublicKeys[proposerIndex(height, round, validatorCount)]
+      if (key !== undefined && bytesToHex(key) === bytesToHex(named)) return key
+    }
+    return fallback
   }
 
   /** Verifies a commit certificate: 2f+1 distinct validators' precommit signatures for the block at that height. */
@@ -240,12 +292,22 @@ export class ConsensusDriver {
     }
     if (message.type === 'proposal') {
       const { proposal, block } = message
-      const proposer = this.options.validatorPublicKeys[proposal.validatorIndex] as Uint8Array
-      const processed = await this.options.app.processProposal(block, proposer, this.options.clock.nowMs())
+      // The core ignores rounds this far ahead; executing their blocks would only cost CPU and memory.
+      if (proposal.round > this.state.round + ROUNDS_AHEAD_MAX) return
       const value = bytesToHex(proposal.blockHash)
-      const valid = processed.valid && processed.blockHash === value
+      const signer = this.options.validatorPublicKeys[proposal.validatorIndex] as Uint8Array
+      // A re-proposal (polRound >= 0) carries a block built by the proposer of some round <= polRound.
+      const proposer = proposal.polRound < 0 ? signer : this.headerProposer(block, proposal.height, proposal.polRound, signer)
+      const processed = await this.options.app.processProposal(block, proposer, this.options.clock.nowMs(), value)
+      // The signature covers the block hash, not the bytes that travel with it: bytes that are not the signed block
+      // (any relay can swap them) are not this proposal, and must not make the proposer's value count as invalid.
+      if (processed.blockHash !== value) {
+        this.options.logger.debug({ height, round: proposal.round }, 'proposal whose block does not match its signed hash ignored')
+        return
+      }
+      const valid = processed.valid
       if (!processed.valid) this.options.logger.warn({ height, round: proposal.round, reason: processed.reason }, 'invalid proposal')
-      if (valid) this.blocks.set(value, block)
+      if (valid && !this.blocks.has(value)) this.blocks.set(value, block)
       await this.feed({
         type: 'proposal',
         height: proposal.height,
@@ -339,7 +401,7 @@ export class ConsensusDriver {
           blockHash: hexToBytes(output.value),
           signatures: output.precommits.map((entry) => ({ validatorIndex: entry.validatorIndex, signature: hexToBytes(entry.signature) })),
         }
-        await this.options.app.commit(output.value, encodeCertificate(certificate))
+        await this.options.app.commit(output.value, encodeCertificate(certificate), this.blocks.get(output.value))
         this.options.logger.debug({ height: output.height, round: output.round, block: output.value.slice(0, 16) }, 'committed')
         const nextHeight = output.height + 1
         const timer = clock.setTimeout(() => {

@@ -73,8 +73,8 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     app: {
       latestHeight: () => app.latest.height,
       prepareProposal: (height, timeMs, proposer) => app.prepareProposal(height, timeMs, proposer),
-      processProposal: (block, proposer, nowMs) => app.processProposal(block, proposer, nowMs),
-      commit: (hash, certificate) => app.commit(hash, certificate),
+      processProposal: (block, proposer, nowMs, expectedBlockHash) => app.processProposal(block, proposer, nowMs, expectedBlockHash),
+      commit: (hash, certificate, block) => app.commit(hash, certificate, block),
     },
     publish: (bytes) => {
       network.publishConsensus(bytes).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'consensus publish failed'))

@@ -99,6 +99,7 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     let resolveCommit: (value: { height: number; index: number }) => void = () => undefined
     const committed = new Promise<{ height: number; index: number }>((resolve) => (resolveCommit = resolve))
     let expectedId: string | null = null
+    let timer: NodeJS.Timeout | undefined
     const unsubscribe = app.onCommit((event) => {
       if (expectedId === null) return
       const index = event.txIds.indexOf(expectedId)
@@ -114,12 +115,13 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
       if (!outcome.alreadyPending) context.onAccepted(bytes)
       const existing = await txStatus(app, outcome.id)
       if (query.wait !== 'commit' || existing.status === 'committed') return reply.status(existing.status === 'committed' ? 200 : 202).send(existing)
-      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), WAIT_COMMIT_TIMEOUT_MS).unref())
+      const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WAIT_COMMIT_TIMEOUT_MS).unref()))
       const done = await Promise.race([committed, timeout])
       const status = await txStatus(app, outcome.id)
       return reply.status(done === null && status.status !== 'committed' ? 202 : 200).send(status)
     } finally {
       unsubscribe()
+      if (timer !== undefined) clearTimeout(timer)
     }
   })
 

@@ -47,8 +47,6 @@ export class Application {
   private latestCommit: LatestCommit
   private readonly executions = new Map<string, CachedExecution>()
   private readonly commitListeners = new Set<(event: CommittedEvent) => void>()
-  /** Next nonce per sender, for senders with pending transactions; refreshed after each commit. */
-  private readonly pendingNonces = new Map<string, number>()
 
   private constructor(
     readonly genesis: Genesis,
@@ -89,11 +87,12 @@ export class Application {
     const result = this.verifier.check(bytes)
     if (!result.ok) return result
     const { checked } = result
+    // The nonce first, then the result record: a block committing this transaction between the two reads is then
+    // seen by the second one, instead of making a committed transaction look like a BAD_NONCE.
+    const nonce = await this.nextNonce(checked.senderHex)
     const committed = await this.store.state.get('tx/' + checked.id)
     if (committed !== undefined) return { ok: true, id: checked.id, alreadyPending: true, checked }
-    const nonce = await this.nextNonce(checked.senderHex)
     const outcome = this.mempool.add(checked, nonce)
-    if (outcome.ok) this.pendingNonces.set(checked.senderHex, nonce)
     return { ...outcome, checked }
   }
 
@@ -127,8 +126,15 @@ export class Application {
   /**
    * ProcessProposal: is this block a valid next block? Checks header links, proposer, time, every transaction's
    * signature, then executes it and compares the app hash. `nowMs` is null when replaying committed blocks.
+   * `expectedBlockHash`, the hash the proposer signed, stops at once on other bytes. Once the block decodes, an
+   * invalid answer carries its hash.
    */
-  async processProposal(blockBytes: Uint8Array, expectedProposer: Uint8Array, nowMs: number | null): Promise<{ valid: true; blockHash: string } | { valid: false; reason: string }> {
+  async processProposal(
+    blockBytes: Uint8Array,
+    expectedProposer: Uint8Array,
+    nowMs: number | null,
+    expectedBlockHash?: string,
+  ): Promise<{ valid: true; blockHash: string } | { valid: false; reason: string; blockHash?: string }> {
     let block: Block
     try {
       block = decodeBlock(blockBytes)
@@ -136,37 +142,49 @@ export class Application {
       return { valid: false, reason: (error as Error).message }
     }
     const hash = bytesToHex(computeBlockHash(block.header))
-    if (this.executions.has(hash)) return { valid: true, blockHash: hash }
+    if (expectedBlockHash !== undefined && hash !== expectedBlockHash) return { valid: false, reason: 'block does not match the signed block hash', blockHash: hash }
+    // Only the very bytes already checked: the block hash covers transaction ids, not their signatures.
+    const cached = this.executions.get(hash)
+    if (cached !== undefined && sameBytes(cached.blockBytes, blockBytes)) return { valid: true, blockHash: hash }
     const { header } = block
     const latest = this.latestCommit
-    if (header.chainId !== this.genesis.chainId) return { valid: false, reason: 'wrong chain id' }
-    if (header.height !== latest.height + 1) return { valid: false, reason: `height ${header.height}, expected ${latest.height + 1}` }
-    if (!equalBytes(header.previousBlockHash, latest.blockHash)) return { valid: false, reason: 'previous block hash does not match' }
-    if (!equalBytes(header.proposer, expectedProposer)) return { valid: false, reason: 'block proposer is not the proposer of this round' }
-    if (header.timeMs <= latest.timeMs) return { valid: false, reason: 'block time is not after the previous block time' }
-    if (nowMs !== null && header.timeMs > nowMs + BLOCK_TIME_AHEAD_MS_MAX) return { valid: false, reason: 'block time is too far in the future' }
+    if (header.chainId !== this.genesis.chainId) return { valid: false, reason: 'wrong chain id', blockHash: hash }
+    if (header.height !== latest.height + 1) return { valid: false, reason: `height ${header.height}, expected ${latest.height + 1}`, blockHash: hash }
+    if (!equalBytes(header.previousBlockHash, latest.blockHash)) return { valid: false, reason: 'previous block hash does not match', blockHash: hash }
+    if (!equalBytes(header.proposer, expectedProposer)) return { valid: false, reason: 'block proposer is not the proposer of this round', blockHash: hash }
+    if (header.timeMs <= latest.timeMs) return { valid: false, reason: 'block time is not after the previous block time', blockHash: hash }
+    if (nowMs !== null && header.timeMs > nowMs + BLOCK_TIME_AHEAD_MS_MAX) return { valid: false, reason: 'block time is too far in the future', blockHash: hash }
     let computedTxsHash: Uint8Array
     try {
       computedTxsHash = txsHash(block.txs)
     } catch (error) {
-      return { valid: false, reason: (error as Error).message }
+      return { valid: false, reason: (error as Error).message, blockHash: hash }
     }
-    if (!equalBytes(computedTxsHash, header.txsHash)) return { valid: false, reason: 'txs hash does not match' }
+    if (!equalBytes(computedTxsHash, header.txsHash)) return { valid: false, reason: 'txs hash does not match', blockHash: hash }
     const checked: CheckedTx[] = []
     for (const [index, bytes] of block.txs.entries()) {
       const result = this.verifier.check(bytes)
-      if (!result.ok) return { valid: false, reason: `transaction ${index}: ${result.code}: ${result.message}` }
+      if (!result.ok) return { valid: false, reason: `transaction ${index}: ${result.code}: ${result.message}`, blockHash: hash }
       checked.push(result.checked)
     }
     const execution = await executeTxs(this.store.state, checked, { height: header.height, timeMs: header.timeMs }, latest.appHash)
-    if (!equalBytes(execution.appHash, header.appHash)) return { valid: false, reason: `app hash mismatch: block says ${bytesToHex(header.appHash)}, executing it gives ${bytesToHex(execution.appHash)}` }
+    if (!equalBytes(execution.appHash, header.appHash)) return { valid: false, reason: `app hash mismatch: block says ${bytesToHex(header.appHash)}, executing it gives ${bytesToHex(execution.appHash)}`, blockHash: hash }
     this.cache(hash, { block, blockBytes, checked, execution })
     return { valid: true, blockHash: hash }
   }
 
-  /** FinalizeBlock + Commit: one atomic write of block, certificate, results and state changes. */
-  async commit(blockHashHex: string, certificate: Uint8Array): Promise<CommittedEvent> {
-    const cached = this.executions.get(blockHashHex)
+  /**
+   * FinalizeBlock + Commit: one atomic write of block, certificate, results and state changes. `decidedBlock` lets a
+   * block whose execution was evicted from the cache (more than EXECUTION_CACHE_ENTRIES_MAX proposals at this
+   * height) be executed again instead of failing the commit.
+   */
+  async commit(blockHashHex: string, certificate: Uint8Array, decidedBlock?: Uint8Array): Promise<CommittedEvent> {
+    let cached = this.executions.get(blockHashHex)
+    if (cached === undefined && decidedBlock !== undefined) {
+      const header = decodeBlock(decidedBlock).header
+      const processed = await this.processProposal(decidedBlock, header.proposer, null)
+      if (processed.valid && processed.blockHash === blockHashHex) cached = this.executions.get(blockHashHex)
+    }
     if (cached === undefined) throw new Error(`commit of block ${blockHashHex} that was never processed`)
     const { block, blockBytes, checked, execution } = cached
     this.assertNextHeight(block.header.height)
@@ -209,6 +227,10 @@ export class Application {
     }
     this.executions.set(hash, entry)
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

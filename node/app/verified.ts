@@ -4,6 +4,8 @@ import { decodeSignedTx, decodeTx, txId, txSignBytes, WireError, type Tx } from 
 import { verifySignature } from '../crypto/verify.ts'
 
 export const VERIFIED_TX_CACHE_ENTRIES_MAX = 200_000
+/** Bytes held by the cache (signed bytes + txBytes of each entry): 2x MEMPOOL_BYTES_MAX. */
+export const VERIFIED_TX_CACHE_BYTES_MAX = 128 * 1024 * 1024
 
 export interface CheckedTx {
   id: string
@@ -17,8 +19,20 @@ export type CheckResult = { ok: true; checked: CheckedTx } | { ok: false; code: 
 
 export class TxVerifier {
   private readonly verified = new Map<string, CheckedTx>()
+  private bytes = 0
 
-  constructor(private readonly chainId: string) {}
+  constructor(
+    private readonly chainId: string,
+    private readonly limits: { entriesMax: number; bytesMax: number } = { entriesMax: VERIFIED_TX_CACHE_ENTRIES_MAX, bytesMax: VERIFIED_TX_CACHE_BYTES_MAX },
+  ) {}
+
+  get size(): number {
+    return this.verified.size
+  }
+
+  get sizeBytes(): number {
+    return this.bytes
+  }
 
   check(bytes: Uint8Array): CheckResult {
     let txBytes: Uint8Array
@@ -29,8 +43,10 @@ export class TxVerifier {
       return fail(error)
     }
     const id = txId(txBytes)
+    // The id covers txBytes only: a cached verdict holds for the very signed bytes it was given, not for the same
+    // transaction with another signature.
     const cached = this.verified.get(id)
-    if (cached !== undefined) return { ok: true, checked: cached }
+    if (cached !== undefined && sameBytes(cached.bytes, bytes)) return { ok: true, checked: cached }
     let tx: Tx
     try {
       tx = decodeTx(txBytes)
@@ -42,17 +58,34 @@ export class TxVerifier {
       return { ok: false, code: 'BAD_SIGNATURE', message: 'signature does not verify against the sender public key' }
     }
     const checked: CheckedTx = { id, tx, bytes, txBytes, senderHex: Buffer.from(tx.sender).toString('hex') }
-    if (this.verified.size >= VERIFIED_TX_CACHE_ENTRIES_MAX) {
-      const oldest = this.verified.keys().next()
-      if (oldest.done !== true) this.verified.delete(oldest.value)
+    this.forget(id)
+    const entryBytes = entrySize(checked)
+    if (entryBytes <= this.limits.bytesMax) {
+      while (this.verified.size > 0 && (this.verified.size >= this.limits.entriesMax || this.bytes + entryBytes > this.limits.bytesMax)) {
+        const oldest = this.verified.keys().next()
+        if (oldest.done === true) break
+        this.forget(oldest.value)
+      }
+      this.verified.set(id, checked)
+      this.bytes += entryBytes
     }
-    this.verified.set(id, checked)
     return { ok: true, checked }
   }
 
   forget(id: string): void {
+    const entry = this.verified.get(id)
+    if (entry === undefined) return
     this.verified.delete(id)
+    this.bytes -= entrySize(entry)
   }
+}
+
+function entrySize(checked: CheckedTx): number {
+  return checked.bytes.length + checked.txBytes.length
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 }
 
 function fail(error: unknown): CheckResult {
