@@ -17,7 +17,7 @@ import {
   type ConsensusMessage,
   type VoteType,
 } from '../client/wire.ts'
-import { initialState, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type CoreConfig, type CoreInput, type CoreOutput, type CoreState } from './core.ts'
+import { initialState, outputsAfterRestore, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type CoreConfig, type CoreInput, type CoreOutput, type CoreState } from './core.ts'
 
 export const INPUT_QUEUE_LENGTH_MAX = 10_000
 /** Messages for heights above the current one, kept until that height starts. */
@@ -68,9 +68,19 @@ export interface SignerRecord {
   signature: string
 }
 
+/**
+ * What a validator must remember across kill -9: the messages it signed at the current height and the core state
+ * (lock, valid value, round, message log) as it was when it last signed. Saved in one fsynced write before the
+ * signed message leaves the process.
+ */
+export interface SignerState {
+  records: SignerRecord[]
+  coreState: CoreState | null
+}
+
 export interface SignerStore {
-  load(): Promise<SignerRecord[]>
-  save(records: SignerRecord[]): Promise<void>
+  load(): Promise<SignerState>
+  save(state: SignerState): Promise<void>
 }
 
 export interface Logger {
@@ -135,10 +145,28 @@ export class ConsensusDriver {
   }
 
   async start(): Promise<void> {
-    this.signed = await this.options.signerStore.load()
+    const saved = await this.options.signerStore.load()
+    this.signed = saved.records
     this.started = true
     this.scheduleRebroadcast()
-    this.enqueue(async () => this.startHeight(this.options.app.latestHeight() + 1))
+    const nextHeight = this.options.app.latestHeight() + 1
+    const restored = saved.coreState
+    if (restored !== null && restored.height === nextHeight && restored.config.validatorCount === this.config.validatorCount && restored.config.selfIndex === this.config.selfIndex) {
+      // Resume the height where this validator left it: its lock and valid value survive the restart.
+      this.enqueue(async () => this.restore({ ...restored, config: this.config }))
+    } else {
+      this.enqueue(async () => this.startHeight(nextHeight))
+    }
+  }
+
+  private async restore(state: CoreState): Promise<void> {
+    this.state = state
+    this.heightStarted = true
+    this.options.logger.info({ height: state.height, round: state.round, lockedRound: state.lockedRound }, 'consensus state restored')
+    for (const output of outputsAfterRestore(state)) await this.perform(output)
+    const ready = this.future.filter((entry) => entry.height === state.height)
+    this.future = this.future.filter((entry) => entry.height > state.height)
+    for (const entry of ready) await this.handleMessage(entry.message)
   }
 
   stop(): void {
@@ -433,7 +461,7 @@ export class ConsensusDriver {
     }
     const signature = (this.options.sign as (message: Uint8Array) => Uint8Array)(message)
     const records = [...this.signed.filter((record) => record.height >= height), { height, round, step: stepNumber, value, signature: bytesToHex(signature) }]
-    await this.options.signerStore.save(records)
+    await this.options.signerStore.save({ records, coreState: this.state })
     this.signed = records
     return signature
   }
@@ -462,12 +490,15 @@ export class ConsensusDriver {
   }
 }
 
-export function encodeSignerRecords(records: SignerRecord[]): Uint8Array {
-  return encode(records.map((record) => [record.height, record.round, record.step, record.value, record.signature]))
+export function encodeSignerState(state: SignerState): Uint8Array {
+  return encode([state.records.map((record) => [record.height, record.round, record.step, record.value, record.signature]), state.coreState === null ? null : JSON.stringify(state.coreState)])
 }
 
-export function decodeSignerRecords(bytes: Uint8Array): SignerRecord[] {
-  const value = decode(bytes) as [number, number, number, string | null, string][]
-  return value.map(([height, round, stepNumber, recordValue, signature]) => ({ height, round, step: stepNumber, value: recordValue, signature }))
+export function decodeSignerState(bytes: Uint8Array): SignerState {
+  const [records, coreState] = decode(bytes) as [[number, number, number, string | null, string][], string | null]
+  return {
+    records: records.map(([height, round, stepNumber, recordValue, signature]) => ({ height, round, step: stepNumber, value: recordValue, signature })),
+    coreState: coreState === null ? null : (JSON.parse(coreState) as CoreState),
+  }
 }
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import pino, { type Logger as PinoLogger } from 'pino'
 import { readKeyFile, sign } from '../client/keys.ts'
 import { bytesToHex, hexToBytes } from '../client/wire.ts'
-import { ConsensusDriver, decodeSignerRecords, encodeSignerRecords, systemClock } from '../consensus/driver.ts'
+import { ConsensusDriver, decodeSignerState, encodeSignerState, systemClock } from '../consensus/driver.ts'
 import { buildApi } from './api/server.ts'
 import { Application } from './app/application.ts'
 import { loadHome, type NodeHome } from './config/config.ts'
@@ -82,9 +82,9 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     signerStore: {
       load: async () => {
         const bytes = await store.getValidatorRecord(SIGNER_RECORD)
-        return bytes === undefined ? [] : decodeSignerRecords(bytes)
+        return bytes === undefined ? { records: [], coreState: null } : decodeSignerState(bytes)
       },
-      save: (records) => store.putValidatorRecord(SIGNER_RECORD, encodeSignerRecords(records)),
+      save: (state) => store.putValidatorRecord(SIGNER_RECORD, encodeSignerState(state)),
     },
     clock: systemClock,
     logger: logger.child({ module: 'consensus' }),

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair, sign } from '../../client/keys.ts'
 import { bytesToHex, decodeConsensusMessage, hashHex, hexToBytes, proposalSignBytes, encodeConsensusMessage, type ConsensusMessage } from '../../client/wire.ts'
-import { ConsensusDriver, type Clock, type ConsensusApplication, type SignerRecord, type SignerStore } from '../../consensus/driver.ts'
+import { ConsensusDriver, type Clock, type ConsensusApplication, type SignerRecord, type SignerState, type SignerStore } from '../../consensus/driver.ts'
 import { verifySignature } from '../../node/crypto/verify.ts'
 
 const chainId = 'driver-test'
@@ -55,11 +55,13 @@ class FakeApp implements ConsensusApplication {
 
 class MemorySignerStore implements SignerStore {
   records: SignerRecord[] = []
-  async load(): Promise<SignerRecord[]> {
-    return this.records.map((record) => ({ ...record }))
+  coreState: SignerState['coreState'] = null
+  async load(): Promise<SignerState> {
+    return { records: this.records.map((record) => ({ ...record })), coreState: this.coreState === null ? null : structuredClone(this.coreState) }
   }
-  async save(records: SignerRecord[]): Promise<void> {
-    this.records = records.map((record) => ({ ...record }))
+  async save(state: SignerState): Promise<void> {
+    this.records = state.records.map((record) => ({ ...record }))
+    this.coreState = state.coreState === null ? null : structuredClone(state.coreState)
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type Genesis,
   type VoteType,
 } from '../../client/wire.ts'
-import { ConsensusDriver, type Clock, type ConsensusApplication, type SignerRecord, type SignerStore } from '../../consensus/driver.ts'
+import { ConsensusDriver, type Clock, type ConsensusApplication, type SignerRecord, type SignerState, type SignerStore } from '../../consensus/driver.ts'
 import { Application } from '../../node/app/application.ts'
 import { verifySignature } from '../../node/crypto/verify.ts'
 import { nextAppHash } from '../../node/state/view.ts'
@@ -77,11 +77,13 @@ export class ManualClock implements Clock {
 
 export class MemorySignerStore implements SignerStore {
   records: SignerRecord[] = []
-  async load(): Promise<SignerRecord[]> {
-    return this.records.map((record) => ({ ...record }))
+  coreState: SignerState['coreState'] = null
+  async load(): Promise<SignerState> {
+    return { records: this.records.map((record) => ({ ...record })), coreState: this.coreState === null ? null : structuredClone(this.coreState) }
   }
-  async save(records: SignerRecord[]): Promise<void> {
-    this.records = records.map((record) => ({ ...record }))
+  async save(state: SignerState): Promise<void> {
+    this.records = state.records.map((record) => ({ ...record }))
+    this.coreState = state.coreState === null ? null : structuredClone(state.coreState)
   }
 }
 

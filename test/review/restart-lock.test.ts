@@ -1,10 +1,8 @@
-// What a validator must remember across kill -9. The driver persists what it signed (one record per height, round
-// and step) but not the consensus state (lockedValue/lockedRound, the round it reached): consensus/core.ts says
-// "persist the returned state before acting on the outputs" and "after restoring a persisted state, execute
-// outputsAfterRestore(state)", and the driver does neither. A restarted validator that had precommitted (locked
-// on) B in round 0 forgets the lock and prevotes a different value C in round 1: the amnesia that, with f
-// Byzantine validators, lets two values be decided at one height (B by the validators that saw round 0's
-// precommits, C in round 1).
+// What a validator must remember across kill -9: what it signed (one record per height, round and step) and the
+// consensus state (lockedValue/lockedRound, the round it reached), saved together before a signed message leaves
+// the process and restored with outputsAfterRestore on start. Without the state, a restarted validator that had
+// precommitted (locked on) B in round 0 would forget the lock and prevote a different value C in round 1: the
+// amnesia that, with f Byzantine validators, lets two values be decided at one height.
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesToHex, decodeConsensusMessage, type ConsensusMessage } from '../../client/wire.ts'
 import { cleanup, consensusApp, emptyBlock, genesis, makeDriver, ManualClock, MemorySignerStore, openApp, proposalMessage, settle, validatorKeys, voteMessage } from './helpers.ts'
@@ -53,8 +51,8 @@ describe('a restarted validator', () => {
     expect(await lockOnBThenSeeC(false)).toBeNull()
   })
 
-  // Not fixed (see the review report): the driver needs to persist the core state with its signer records.
-  it.fails('after a restart, it still honours its lock on B', async () => {
+  // The driver persists the core state with its signer records and restores it on start.
+  it('after a restart, it still honours its lock on B', async () => {
     expect(await lockOnBThenSeeC(true)).toBeNull()
   })
 })
