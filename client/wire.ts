@@ -316,7 +316,7 @@ export interface BlockHeader {
   /** Block time in milliseconds since the epoch, chosen by the proposer; the only time the ledger sees. */
   timeMs: number
   previousBlockHash: Uint8Array
-  /** sha256 over the concatenated transaction ids. */
+  /** sha256 over the concatenated sha256 of each signed transaction (bytes and signature). */
   txsHash: Uint8Array
   /** App hash after applying this block's transactions: sha256(previous app hash || this block's state changes). */
   appHash: Uint8Array
@@ -342,9 +342,9 @@ export function encodeBlock(block: Block): Uint8Array {
   return encode([encodeBlockHeader(block.header), block.txs])
 }
 
+/** Commits to every byte of every transaction, signatures included, so a relay cannot alter a block unnoticed. */
 export function txsHash(txs: Uint8Array[]): Uint8Array {
-  const ids = txs.map((signed) => hash(decodeSignedTx(signed).txBytes))
-  return hash(concatBytes(...ids))
+  return hash(concatBytes(...txs.map((signed) => hash(signed))))
 }
 
 export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {

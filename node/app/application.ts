@@ -16,10 +16,13 @@ import {
 } from '../../client/wire.ts'
 import { genesisWrites, nextNonceOf } from '../ledger/index.ts'
 import { Mempool, type AddOutcome } from '../mempool/mempool.ts'
-import { nextAppHash } from '../state/view.ts'
+import { nextAppHash, type Write } from '../state/view.ts'
 import type { LatestCommit, Store } from '../storage/store.ts'
 import { executeTxs, type Execution } from './execute.ts'
 import { TxVerifier, type CheckedTx } from './verified.ts'
+
+/** State key of the chain's genesis record (chain id, genesis time, validators). */
+export const GENESIS_CHAIN_KEY = 'chain/genesis'
 
 /** How far a proposed block's time may be ahead of this node's clock. */
 export const BLOCK_TIME_AHEAD_MS_MAX = 10_000
@@ -62,7 +65,10 @@ export class Application {
   static async open(genesis: Genesis, store: Store, mempool = new Mempool()): Promise<Application> {
     let latest = await store.latest()
     if (latest === undefined) {
-      const writes = genesisWrites(genesis)
+      // The genesis state: the ledger's accounts plus the chain id, genesis time and validator set, so the app hash
+      // of two nodes started from different genesis files differs from height 0.
+      const chainRecord: Write = [GENESIS_CHAIN_KEY, encode([genesis.chainId, genesis.genesisTimeMs, genesis.validators.map((validator) => [validator.name, validator.publicKey, validator.peerId, validator.address])])]
+      const writes = [...genesisWrites(genesis), chainRecord].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       latest = { height: 0, appHash: nextAppHash(ZERO_HASH, writes), blockHash: ZERO_HASH, timeMs: genesis.genesisTimeMs }
       await store.writeGenesis(writes, latest)
     }
@@ -102,8 +108,11 @@ export class Application {
     const blockTimeMs = Math.max(timeMs, this.latestCommit.timeMs + 1)
     const nonces = new Map<string, number>()
     for (const senderHex of this.mempool.senderHexes()) nonces.set(senderHex, await this.nextNonce(senderHex))
-    const checked = this.mempool.reap(BLOCK_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024, (senderHex) => nonces.get(senderHex) ?? 0)
-    const execution = await executeTxs(this.store.state, checked, { height, timeMs: blockTimeMs }, this.latestCommit.appHash)
+    const candidates = this.mempool.reap(BLOCK_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024, (senderHex) => nonces.get(senderHex) ?? 0)
+    const executed = await executeTxs(this.store.state, candidates, { height, timeMs: blockTimeMs }, this.latestCommit.appHash, 'propose')
+    if ('invalid' in executed) throw new Error(`proposal execution failed: ${executed.invalid}`)
+    const execution = executed
+    const checked = execution.included
     const txs = checked.map((entry) => entry.bytes)
     const block: Block = {
       header: {
@@ -154,20 +163,17 @@ export class Application {
     if (!equalBytes(header.proposer, expectedProposer)) return { valid: false, reason: 'block proposer is not the proposer of this round', blockHash: hash }
     if (header.timeMs <= latest.timeMs) return { valid: false, reason: 'block time is not after the previous block time', blockHash: hash }
     if (nowMs !== null && header.timeMs > nowMs + BLOCK_TIME_AHEAD_MS_MAX) return { valid: false, reason: 'block time is too far in the future', blockHash: hash }
-    let computedTxsHash: Uint8Array
-    try {
-      computedTxsHash = txsHash(block.txs)
-    } catch (error) {
-      return { valid: false, reason: (error as Error).message, blockHash: hash }
-    }
-    if (!equalBytes(computedTxsHash, header.txsHash)) return { valid: false, reason: 'txs hash does not match', blockHash: hash }
+    // Transactions that do not match the header's txsHash are not the block that hash names (a relay may have
+    // altered them): no block hash is reported, so the proposal they came with is ignored, not judged invalid.
+    if (!equalBytes(txsHash(block.txs), header.txsHash)) return { valid: false, reason: 'transactions do not match the header txs hash' }
     const checked: CheckedTx[] = []
     for (const [index, bytes] of block.txs.entries()) {
       const result = this.verifier.check(bytes)
       if (!result.ok) return { valid: false, reason: `transaction ${index}: ${result.code}: ${result.message}`, blockHash: hash }
       checked.push(result.checked)
     }
-    const execution = await executeTxs(this.store.state, checked, { height: header.height, timeMs: header.timeMs }, latest.appHash)
+    const execution = await executeTxs(this.store.state, checked, { height: header.height, timeMs: header.timeMs }, latest.appHash, 'validate')
+    if ('invalid' in execution) return { valid: false, reason: execution.invalid, blockHash: hash }
     if (!equalBytes(execution.appHash, header.appHash)) return { valid: false, reason: `app hash mismatch: block says ${bytesToHex(header.appHash)}, executing it gives ${bytesToHex(execution.appHash)}`, blockHash: hash }
     this.cache(hash, { block, blockBytes, checked, execution })
     return { valid: true, blockHash: hash }

@@ -16,6 +16,8 @@ export interface Execution {
   writes: Write[]
   appHash: Uint8Array
   results: TxResult[]
+  /** The transactions the block holds, in order (for a proposal: the candidates that could be included). */
+  included: CheckedTx[]
 }
 
 export interface ExecutionContext {
@@ -23,18 +25,34 @@ export interface ExecutionContext {
   timeMs: number
 }
 
-export async function executeTxs(state: StateReader, txs: CheckedTx[], context: ExecutionContext, previousAppHash: Uint8Array): Promise<Execution> {
+/**
+ * 'propose': candidates that cannot be in a block (wrong nonce for the sender's state, or already committed) are
+ * left out. 'validate': such a transaction makes the whole block invalid (executeTxs returns a reason), so a
+ * proposer can never burn a transaction by recording it early or twice: BAD_NONCE and DUPLICATE_TX are answers of
+ * the mempool, never recorded results.
+ */
+export type ExecutionMode = 'propose' | 'validate'
+
+export async function executeTxs(state: StateReader, txs: CheckedTx[], context: ExecutionContext, previousAppHash: Uint8Array, mode: ExecutionMode): Promise<Execution | { invalid: string }> {
   const view = new StateView(state)
   const results: TxResult[] = []
-  for (const [txIndex, checked] of txs.entries()) {
+  const included: CheckedTx[] = []
+  for (const [position, checked] of txs.entries()) {
     if ((await view.get(txResultKey(checked.id))) !== undefined) {
-      results.push({ code: RESULT_CODES.DUPLICATE_TX, name: 'DUPLICATE_TX', message: `transaction ${checked.id} was already committed` })
+      if (mode === 'validate') return { invalid: `transaction ${position} (${checked.id}) was already committed` }
       continue
     }
+    const txIndex = included.length
     const result = await applyTx(view, checked.tx, checked.id, { height: context.height, timeMs: context.timeMs, txIndex })
+    if (result.code === RESULT_CODES.BAD_NONCE) {
+      // applyTx wrote nothing for it.
+      if (mode === 'validate') return { invalid: `transaction ${position} (${checked.id}): ${result.message}` }
+      continue
+    }
     view.put(txResultKey(checked.id), encode([context.height, txIndex, result.code, result.name, result.message]))
     results.push(result)
+    included.push(checked)
   }
   const writes = view.writes()
-  return { writes, appHash: nextAppHash(previousAppHash, writes), results }
+  return { writes, appHash: nextAppHash(previousAppHash, writes), results, included }
 }

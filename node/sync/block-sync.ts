@@ -29,7 +29,8 @@ export async function serveBlocks(store: Store, latestHeight: number, request: S
 export class BlockSync {
   private timer: NodeJS.Timeout | null = null
   private running = false
-  private bestPeerHeight = 0
+  /** The latest height each peer reported in its last sync answer. */
+  private readonly peerHeights = new Map<string, number>()
   private peerCursor = 0
 
   constructor(
@@ -41,7 +42,10 @@ export class BlockSync {
 
   /** True while some peer reports a height above ours by more than one block. */
   get catchingUp(): boolean {
-    return this.bestPeerHeight > this.latestHeight() + 1
+    const connected = new Set(this.peers.connectedPeers())
+    let best = 0
+    for (const [peer, height] of this.peerHeights) if (connected.has(peer)) best = Math.max(best, height)
+    return best > this.latestHeight() + 1
   }
 
   start(): void {
@@ -72,7 +76,7 @@ export class BlockSync {
           this.logger.debug({ peer, error: (error as Error).message }, 'block sync request failed')
           return
         }
-        this.bestPeerHeight = Math.max(this.bestPeerHeight, response.latestHeight)
+        this.peerHeights.set(peer, response.latestHeight)
         if (response.blocks.length === 0) return
         for (const [offset, entry] of response.blocks.entries()) {
           const height = fromHeight + offset

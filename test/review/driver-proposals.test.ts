@@ -85,8 +85,8 @@ describe('driver and proposals', () => {
     driver.stop()
   })
 
-  // Not fixed (see the review report): needs the block hash to cover the transactions' signed bytes (wire change).
-  it.fails('a relayed copy whose transaction signature was corrupted (same block hash) does not make the validator prevote nil', async () => {
+  // txsHash covers each transaction's signed bytes, so a corrupted copy no longer matches the signed block hash.
+  it('a relayed copy whose transaction signature was corrupted (same block hash) does not make the validator prevote nil', async () => {
     const builder = await openApp()
     const app = await openApp()
     const tx = registerProjectTx(0)

@@ -461,11 +461,19 @@ describe('block hashes', () => {
     expect(new Set(mutators.map((m) => m.field))).toEqual(new Set(['chainId', 'height', 'timeMs', 'previousBlockHash', 'txsHash', 'appHash', 'proposer']))
   })
 
-  it('txsHash is sha256 of the concatenated transaction ids', () => {
+  it('txsHash is sha256 of the concatenated sha256 of each signed transaction (signature included)', () => {
     fc.assert(
       fc.property(fc.array(signedTxArb, { maxLength: 6 }), (signed) => {
-        const ids = signed.map((entry) => createHash('sha256').update(entry.txBytes).digest())
-        expect(hex(txsHash(signed.map(encodeSignedTx)))).toBe(createHash('sha256').update(Buffer.concat(ids)).digest('hex'))
+        const encoded = signed.map(encodeSignedTx)
+        const digests = encoded.map((bytes) => createHash('sha256').update(bytes).digest())
+        expect(hex(txsHash(encoded))).toBe(createHash('sha256').update(Buffer.concat(digests)).digest('hex'))
+        // Changing a signature changes the hash.
+        if (encoded.length > 0) {
+          const first = signed[0] as (typeof signed)[number]
+          const forged = new Uint8Array(first.signature)
+          forged[0] = (forged[0] as number) ^ 1
+          expect(hex(txsHash([encodeSignedTx({ txBytes: first.txBytes, signature: forged }), ...encoded.slice(1)]))).not.toBe(hex(txsHash(encoded)))
+        }
       }),
     )
   })
