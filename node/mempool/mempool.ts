@@ -14,6 +14,8 @@ export type AddOutcome =
 interface SenderQueue {
   byNonce: Map<number, CheckedTx>
   firstSeen: number
+  /** The sender's next committed nonce, as last learned (add, update). */
+  committedNonce: number
 }
 
 export class Mempool {
@@ -50,10 +52,17 @@ export class Mempool {
     if (queue?.byNonce.has(nonce) === true) {
       return { ok: false, code: 'NONCE_TAKEN', message: `another pending transaction of this sender already uses nonce ${nonce}` }
     }
-    if (this.byId.size >= this.limits.txsMax || this.bytes + checked.bytes.length > this.limits.bytesMax) {
-      return { ok: false, code: 'MEMPOOL_FULL', message: `mempool full (${this.byId.size} transactions, ${this.bytes} bytes; limits ${this.limits.txsMax} and ${this.limits.bytesMax}): retry later` }
+    if (queue !== undefined) queue.committedNonce = committedNonce
+    while (this.byId.size >= this.limits.txsMax || this.bytes + checked.bytes.length > this.limits.bytesMax) {
+      // A transaction that could be proposed now displaces one that cannot (its sender has a nonce gap before it),
+      // so nonce gaps can never fill the pool for good.
+      const victim = this.isReady(checked, queue, committedNonce) ? this.newestUnready() : undefined
+      if (victim === undefined) {
+        return { ok: false, code: 'MEMPOOL_FULL', message: `mempool full (${this.byId.size} transactions, ${this.bytes} bytes; limits ${this.limits.txsMax} and ${this.limits.bytesMax}): retry later` }
+      }
+      this.remove(victim)
     }
-    const senderQueue = queue ?? { byNonce: new Map<number, CheckedTx>(), firstSeen: this.arrivals++ }
+    const senderQueue = this.senders.get(checked.senderHex) ?? { byNonce: new Map<number, CheckedTx>(), firstSeen: this.arrivals++, committedNonce }
     senderQueue.byNonce.set(nonce, checked)
     this.senders.set(checked.senderHex, senderQueue)
     this.byId.set(checked.id, checked)
@@ -83,6 +92,30 @@ export class Mempool {
     return out
   }
 
+  /** Ready: the sender's pending nonces run without a gap from its committed nonce up to this transaction's. */
+  private isReady(checked: CheckedTx, queue: SenderQueue | undefined, committedNonce: number): boolean {
+    for (let nonce = committedNonce; nonce < checked.tx.nonce; nonce += 1) if (queue?.byNonce.has(nonce) !== true) return false
+    return true
+  }
+
+  /** The highest-nonce transaction of the most recently seen sender that has a nonce gap, if any. */
+  private newestUnready(): CheckedTx | undefined {
+    let victim: CheckedTx | undefined
+    let victimSeen = -1
+    for (const queue of this.senders.values()) {
+      if (queue.firstSeen < victimSeen) continue
+      let nonce = queue.committedNonce
+      while (queue.byNonce.has(nonce)) nonce += 1
+      let highest: CheckedTx | undefined
+      for (const [pendingNonce, pending] of queue.byNonce) if (pendingNonce > nonce && (highest === undefined || pendingNonce > highest.tx.nonce)) highest = pending
+      if (highest !== undefined) {
+        victim = highest
+        victimSeen = queue.firstSeen
+      }
+    }
+    return victim
+  }
+
   /** After a commit: drops included transactions and every transaction whose nonce is now used. */
   update(committedIds: Iterable<string>, nextNonce: (senderHex: string) => number): void {
     for (const id of committedIds) {
@@ -91,6 +124,7 @@ export class Mempool {
     }
     for (const [senderHex, queue] of [...this.senders.entries()]) {
       const next = nextNonce(senderHex)
+      queue.committedNonce = next
       for (const [nonce, checked] of [...queue.byNonce.entries()]) if (nonce < next) this.remove(checked)
     }
   }

@@ -74,3 +74,26 @@ describe('mempool', () => {
     expect(mempool.sizeBytes).toBe(bytesBefore - txs[0]!.bytes.length - txs[1]!.bytes.length)
   })
 })
+
+describe('mempool eviction', () => {
+  it('a ready transaction displaces a gapped one when full, but a gapped one never displaces anything', () => {
+    const attacker = generateKeyPair()
+    const honest = generateKeyPair()
+    const mempool = new Mempool({ txsMax: 3, bytesMax: 1 << 20 })
+    const gapped = [5, 6, 7].map((nonce) => checkedTx(attacker, nonce))
+    for (const tx of gapped) expect(mempool.add(tx, 0).ok).toBe(true)
+    // Another gapped transaction is refused: it could not be proposed either.
+    expect(mempool.add(checkedTx(honest, 3), 0)).toMatchObject({ ok: false, code: 'MEMPOOL_FULL' })
+    // A ready one gets in, evicting the attacker's highest nonce.
+    const ready = checkedTx(honest, 0)
+    expect(mempool.add(ready, 0)).toMatchObject({ ok: true })
+    expect(mempool.has(ready.id)).toBe(true)
+    expect(mempool.has(gapped[2]!.id)).toBe(false)
+    expect(mempool.size).toBe(3)
+    // The attacker's contiguous run from its committed nonce is ready and is never evicted for another.
+    const full = new Mempool({ txsMax: 2, bytesMax: 1 << 20 })
+    expect(full.add(checkedTx(attacker, 0), 0).ok).toBe(true)
+    expect(full.add(checkedTx(attacker, 1), 0).ok).toBe(true)
+    expect(full.add(checkedTx(honest, 0), 0)).toMatchObject({ ok: false, code: 'MEMPOOL_FULL' })
+  })
+})

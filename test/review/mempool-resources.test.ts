@@ -37,8 +37,8 @@ describe('application and mempool resources', () => {
     expect(TX_BYTES_MAX).toBe(64 * 1024)
   })
 
-  // Not fixed (see the review report): eviction policy is a design decision.
-  it.fails('a full mempool of transactions that can never be proposed (nonce gaps) still admits a ready transaction', () => {
+  // A ready transaction displaces the newest never-proposable one (node/mempool/mempool.ts).
+  it('a full mempool of transactions that can never be proposed (nonce gaps) still admits a ready transaction', () => {
     const mempool = new Mempool({ txsMax: 10, bytesMax: 1 << 20 })
     const verifier = new TxVerifier(chainId)
     const attacker = generateKeyPair()
