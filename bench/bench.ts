@@ -55,6 +55,7 @@ export async function runBench(options: { txs: number }): Promise<number> {
     return ok === options.txs ? 0 : 1
   } finally {
     await cluster.stopAll()
-    rmSync(out, { recursive: true, force: true })
+    if (process.env.TONNE_BENCH_KEEP === undefined) rmSync(out, { recursive: true, force: true })
+    else process.stdout.write(`  kept ${out}\n`)
   }
 }

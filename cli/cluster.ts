@@ -64,7 +64,7 @@ export class Cluster {
     const node = this.nodes[index] as ClusterNode
     if (node.process !== null && node.process.exitCode === null && node.process.signalCode === null) return
     const log = openSync(node.logPath, 'a')
-    node.process = spawn(process.execPath, [tonneBin, 'start', '--home', node.home], { stdio: ['ignore', log, log], detached: false })
+    node.process = spawn(process.execPath, [...(process.env.TONNE_NODE_ARGUMENTS?.split(' ').filter(Boolean) ?? []), tonneBin, 'start', '--home', node.home], { stdio: ['ignore', log, log], detached: false })
     closeSync(log)
   }
 

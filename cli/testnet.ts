@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync, existsSync, readdirSync, chmodSync } from 'no
 import { join, resolve } from 'node:path'
 import { generateKeyPair, writeKeyFile } from '../client/keys.ts'
 import { bytesToHex, REGISTRY_CODES, type Genesis, type GenesisAccount, type RegistryCode, type Role } from '../client/wire.ts'
-import { CONFIG_FILE, GENESIS_FILE, NODE_KEY_FILE, VALIDATOR_KEY_FILE, type NodeConfig } from '../node/config/config.ts'
+import { CONFIG_FILE, DEFAULT_CONSENSUS_TIMEOUTS, GENESIS_FILE, NODE_KEY_FILE, VALIDATOR_KEY_FILE, type NodeConfig } from '../node/config/config.ts'
 import { generateNetworkKey } from '../node/network/index.ts'
 
 export const TESTNET_NODES_MAX = 31
@@ -88,7 +88,7 @@ export async function generateTestnet(options: TestnetOptions): Promise<TestnetR
       apiHost: options.bindHost,
       apiPort: options.apiPort + index,
       logLevel: 'info',
-      consensus: { timeoutProposeMs: 1_000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 500, timeoutCommitMs: 200 },
+      consensus: { ...DEFAULT_CONSENSUS_TIMEOUTS },
     }
     writeFileSync(join(home, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n')
     writeFileSync(join(home, GENESIS_FILE), JSON.stringify(genesis, null, 2) + '\n')

@@ -2,7 +2,6 @@
 // proposal, process (validate) a proposal, finalize and commit a block. Consensus never reaches past this.
 import {
   BLOCK_BYTES_MAX,
-  BLOCK_TXS_MAX,
   blockHash as computeBlockHash,
   bytesToHex,
   decodeBlock,
@@ -23,6 +22,13 @@ import { TxVerifier, type CheckedTx } from './verified.ts'
 
 /** State key of the chain's genesis record (chain id, genesis time, validators). */
 export const GENESIS_CHAIN_KEY = 'chain/genesis'
+
+/**
+ * How many transactions this node puts in a block it proposes (blocks of up to BLOCK_TXS_MAX, client/wire.ts, are
+ * valid): small
+ * enough that building and executing it fits well inside timeoutProposeMs on a loaded machine.
+ */
+export const PROPOSAL_TXS_MAX = 1_000
 
 /** How far a proposed block's time may be ahead of this node's clock. */
 export const BLOCK_TIME_AHEAD_MS_MAX = 10_000
@@ -108,7 +114,7 @@ export class Application {
     const blockTimeMs = Math.max(timeMs, this.latestCommit.timeMs + 1)
     const nonces = new Map<string, number>()
     for (const senderHex of this.mempool.senderHexes()) nonces.set(senderHex, await this.nextNonce(senderHex))
-    const candidates = this.mempool.reap(BLOCK_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024, (senderHex) => nonces.get(senderHex) ?? 0)
+    const candidates = this.mempool.reap(PROPOSAL_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024, (senderHex) => nonces.get(senderHex) ?? 0)
     const executed = await executeTxs(this.store.state, candidates, { height, timeMs: blockTimeMs }, this.latestCommit.appHash, 'propose')
     if ('invalid' in executed) throw new Error(`proposal execution failed: ${executed.invalid}`)
     const execution = executed

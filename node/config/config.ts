@@ -30,14 +30,27 @@ export const genesisSchema = z
   })
   .strict()
 
+/**
+ * Consensus timeouts. timeoutProposeMs must cover building, gossiping and executing a full block on a loaded
+ * machine (a proposal that arrives after it is prevoted nil and the round is lost), so it is generous; it only
+ * delays heights whose proposer is down.
+ */
+export const DEFAULT_CONSENSUS_TIMEOUTS = {
+  timeoutProposeMs: 3_000,
+  timeoutPrevoteMs: 1_000,
+  timeoutPrecommitMs: 1_000,
+  timeoutDeltaMs: 500,
+  /** Pause after a commit before the next height starts, so a block can gather transactions. */
+  timeoutCommitMs: 200,
+} as const
+
 export const timeoutsSchema = z
   .object({
-    timeoutProposeMs: z.number().int().positive().default(1_000),
-    timeoutPrevoteMs: z.number().int().positive().default(500),
-    timeoutPrecommitMs: z.number().int().positive().default(500),
-    timeoutDeltaMs: z.number().int().nonnegative().default(500),
-    /** Pause after a commit before the next height starts, so a block can gather transactions. */
-    timeoutCommitMs: z.number().int().nonnegative().default(200),
+    timeoutProposeMs: z.number().int().positive().default(DEFAULT_CONSENSUS_TIMEOUTS.timeoutProposeMs),
+    timeoutPrevoteMs: z.number().int().positive().default(DEFAULT_CONSENSUS_TIMEOUTS.timeoutPrevoteMs),
+    timeoutPrecommitMs: z.number().int().positive().default(DEFAULT_CONSENSUS_TIMEOUTS.timeoutPrecommitMs),
+    timeoutDeltaMs: z.number().int().nonnegative().default(DEFAULT_CONSENSUS_TIMEOUTS.timeoutDeltaMs),
+    timeoutCommitMs: z.number().int().nonnegative().default(DEFAULT_CONSENSUS_TIMEOUTS.timeoutCommitMs),
   })
   .strict()
 
@@ -49,13 +62,7 @@ export const configSchema = z
     apiHost: z.string().default('127.0.0.1'),
     apiPort: z.number().int().min(0).max(65_535),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    consensus: timeoutsSchema.default({
-      timeoutProposeMs: 1_000,
-      timeoutPrevoteMs: 500,
-      timeoutPrecommitMs: 500,
-      timeoutDeltaMs: 500,
-      timeoutCommitMs: 200,
-    }),
+    consensus: timeoutsSchema.default({ ...DEFAULT_CONSENSUS_TIMEOUTS }),
   })
   .strict()
 
