@@ -60,16 +60,18 @@ export class Cluster {
     return new Cluster(testnet, base + nodes)
   }
 
-  start(index: number): void {
+  /** detached: the node outlives this process (and its terminal's Ctrl-C), as `tonne demo --keep` wants. */
+  start(index: number, detached = false): void {
     const node = this.nodes[index] as ClusterNode
     if (node.process !== null && node.process.exitCode === null && node.process.signalCode === null) return
     const log = openSync(node.logPath, 'a')
-    node.process = spawn(process.execPath, [...(process.env.TONNE_NODE_ARGUMENTS?.split(' ').filter(Boolean) ?? []), tonneBin, 'start', '--home', node.home], { stdio: ['ignore', log, log], detached: false })
+    node.process = spawn(process.execPath, [...(process.env.TONNE_NODE_ARGUMENTS?.split(' ').filter(Boolean) ?? []), tonneBin, 'start', '--home', node.home], { stdio: ['ignore', log, log], detached })
     closeSync(log)
+    if (detached) node.process.unref()
   }
 
-  startAll(): void {
-    for (const node of this.nodes) this.start(node.index)
+  startAll(detached = false): void {
+    for (const node of this.nodes) this.start(node.index, detached)
   }
 
   /** kill -9 */

@@ -39,7 +39,7 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
   const cluster = await Cluster.create(out, 4, 'tonne-demo')
   let exitCode = 1
   try {
-    cluster.startAll()
+    cluster.startAll(options.keep)
     say('starting node0 (registry operator), node1 (bank), node2 (marketplace), node3 (rating agency) ...')
     await cluster.waitForHeight(1)
     say(`all four nodes are committing blocks; APIs at ${cluster.nodes.map((node) => node.apiUrl).join(' ')}`)
@@ -100,7 +100,7 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
     for (const node of agreement.perNode) say(`  node${node.index}: height ${node.height}, app hash at ${agreement.height}: ${node.appHashAtH}`)
     exitCode = agreement.agreeing === agreement.total ? 0 : 1
     if (options.keep) {
-      say(`nodes keep running (pids ${cluster.nodes.map((node) => node.process?.pid).join(' ')}); stop them with kill`)
+      say(`nodes keep running in ${out} (APIs ${cluster.nodes.map((node) => node.apiUrl).join(' ')}); stop them with: kill ${cluster.nodes.map((node) => node.process?.pid).join(' ')}`)
     }
     say(`agreement: ${agreement.agreeing}/${agreement.total} nodes at height ${agreement.height} app hash ${agreement.appHash}`)
   } catch (error) {

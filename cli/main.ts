@@ -17,6 +17,24 @@ function integer(value: string): number {
   return parsed
 }
 
+function positive(value: string): number {
+  const parsed = integer(value)
+  if (parsed < 1) throw new InvalidArgumentError('expected a positive integer')
+  return parsed
+}
+
+function accountId(value: string): string {
+  const lower = value.toLowerCase()
+  if (!/^[0-9a-f]{64}$/.test(lower)) throw new InvalidArgumentError('expected an account id: 64 hex characters (see tonne keys show FILE)')
+  return lower
+}
+
+function port(value: string): number {
+  const parsed = integer(value)
+  if (parsed < 1 || parsed > 65_535) throw new InvalidArgumentError('expected a TCP port from 1 to 65535')
+  return parsed
+}
+
 function range(value: string): { start: number; end: number } {
   const match = /^(\d+)(?:-|\.\.)(\d+)$/.exec(value)
   if (match === null) throw new InvalidArgumentError('expected START-END, e.g. 100-199')
@@ -100,8 +118,8 @@ export function buildProgram(): Command {
     .option('--nodes <n>', 'number of validator nodes', integer, 4)
     .requiredOption('--out <dir>', 'output folder (must not exist or be empty)')
     .option('--chain-id <id>', 'chain id', 'tonne-testnet')
-    .option('--p2p-port <port>', 'libp2p TCP port of node0 (node i uses port + i)', integer, 27000)
-    .option('--api-port <port>', 'HTTP API port of node0 (node i uses port + i)', integer, 28000)
+    .option('--p2p-port <port>', 'libp2p TCP port of node0 (node i uses port + i)', port, 27000)
+    .option('--api-port <port>', 'HTTP API port of node0 (node i uses port + i)', port, 28000)
     .option('--host-template <host>', 'host in each p2p address of the genesis; {i} is the node index (docker: node{i})', '127.0.0.1')
     .option('--bind <host>', 'interface the nodes listen on (docker: 0.0.0.0)', '127.0.0.1')
     .action(async (options: { nodes: number; out: string; chainId: string; p2pPort: number; apiPort: number; hostTemplate: string; bind: string }) => {
@@ -165,12 +183,12 @@ export function buildProgram(): Command {
       .option('--unit-type <type>', 'unit type, e.g. VCU', '')
       .option('--label <label...>', 'labels, e.g. CCB CORSIA', [])
       .option('--serial <serial>', "the registry's original serial string", '')
-      .option('--to <account>', 'account receiving the credits (default: the registry)', ''),
+      .option('--to <account>', 'account receiving the credits (default: the issuing registry)', accountId),
   ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; space: string; range: { start: number; end: number }; vintageStart: string; vintageEnd: string; unitType: string; label: string[]; serial: string; to: string }) => {
     await sendAndPrint(options, (s) =>
       s.send(
         'batch.issue',
-        build.batchIssue({ registry: options.registry, projectId: options.projectId, space: options.space, serialStart: options.range.start, serialEnd: options.range.end, vintageStart: options.vintageStart, vintageEnd: options.vintageEnd, unitType: options.unitType, labels: options.label, originalSerial: options.serial, to: options.to }),
+        build.batchIssue({ registry: options.registry, projectId: options.projectId, space: options.space, serialStart: options.range.start, serialEnd: options.range.end, vintageStart: options.vintageStart, vintageEnd: options.vintageEnd, unitType: options.unitType, labels: options.label, originalSerial: options.serial, to: options.to ?? '' }),
         options.wait ? { wait: 'commit' } : {},
       ),
     )
@@ -180,8 +198,8 @@ export function buildProgram(): Command {
       .command('transfer')
       .description('transfer credits of a batch by quantity or by serial sub-range')
       .requiredOption('--batch <id>', 'batch id, e.g. VCS:941467007-941467431')
-      .requiredOption('--to <account>', 'receiving account id (64 hex)')
-      .option('--quantity <n>', 'number of credits (lowest serials first)', integer)
+      .requiredOption('--to <account>', 'receiving account id (64 hex, see tonne keys show FILE)', accountId)
+      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range),
   ).action(async (options: TxOptions & { batch: string; to: string; quantity?: number; range?: { start: number; end: number } }) => {
     await sendAndPrint(options, (s) => s.send('credit.transfer', build.creditTransfer({ ...selection(options), to: options.to }), options.wait ? { wait: 'commit' } : {}))
@@ -191,7 +209,7 @@ export function buildProgram(): Command {
       .command('retire')
       .description('retire credits (they never move again)')
       .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits', integer)
+      .option('--quantity <n>', 'number of credits', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range)
       .option('--beneficiary <name>', 'on whose behalf', '')
       .option('--purpose <text>', 'purpose of the retirement', '')
@@ -204,7 +222,7 @@ export function buildProgram(): Command {
       .command('cancel')
       .description("cancel credits (the batch's registry only)")
       .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits', integer)
+      .option('--quantity <n>', 'number of credits', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range)
       .requiredOption('--reason <text>', 'reason'),
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; reason: string }) => {

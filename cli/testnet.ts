@@ -44,6 +44,10 @@ export interface TestnetResult {
 
 export async function generateTestnet(options: TestnetOptions): Promise<TestnetResult> {
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > TESTNET_NODES_MAX) throw new Error(`--nodes must be an integer from 1 to ${TESTNET_NODES_MAX}`)
+  const p2pEnd = options.p2pPort + options.nodes - 1
+  const apiEnd = options.apiPort + options.nodes - 1
+  if (p2pEnd > 65_535 || apiEnd > 65_535) throw new Error(`ports run past 65535 (p2p ${options.p2pPort}..${p2pEnd}, api ${options.apiPort}..${apiEnd})`)
+  if (options.p2pPort <= apiEnd && options.apiPort <= p2pEnd) throw new Error(`p2p ports ${options.p2pPort}..${p2pEnd} and API ports ${options.apiPort}..${apiEnd} overlap: choose --p2p-port and --api-port further apart`)
   const out = resolve(options.out)
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} already exists and is not empty: choose another --out or remove it`)
   mkdirSync(join(out, 'keys'), { recursive: true, mode: 0o700 })

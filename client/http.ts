@@ -3,6 +3,8 @@ import { signTx, type KeyPair, type SignedTxWithId } from './keys.ts'
 import { bytesToHex, type TxBodies, type TxKind } from './wire.ts'
 
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000
+/** A ?wait=commit request may be held by the node for up to its WAIT_COMMIT_TIMEOUT_MS (30 s): wait longer. */
+export const HTTP_WAIT_COMMIT_TIMEOUT_MS = 45_000
 
 export interface StatusResponse {
   chainId: string
@@ -81,10 +83,11 @@ export class TonneClient {
   readonly baseUrl: string
 
   constructor(baseUrl: string) {
+    if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw new HttpError(0, 'BAD_URL', `node URL must look like http://127.0.0.1:28000, got ${JSON.stringify(baseUrl)}`)
     this.baseUrl = baseUrl.replace(/\/+$/, '')
   }
 
-  async request<T>(method: 'GET' | 'POST', path: string, body?: { json?: unknown; bytes?: Uint8Array }): Promise<T> {
+  async request<T>(method: 'GET' | 'POST', path: string, body?: { json?: unknown; bytes?: Uint8Array }, timeoutMs = HTTP_REQUEST_TIMEOUT_MS): Promise<T> {
     const headers: Record<string, string> = {}
     let payload: string | Uint8Array | undefined
     if (body?.bytes !== undefined) {
@@ -96,7 +99,7 @@ export class TonneClient {
     }
     let response: Response
     try {
-      response = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) })
+      response = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) })
     } catch (error) {
       throw new HttpError(0, 'UNREACHABLE', `cannot reach ${this.baseUrl}: ${(error as Error).message}`)
     }
@@ -120,7 +123,7 @@ export class TonneClient {
 
   /** Submits signed transaction bytes; with wait 'commit' the answer comes once it is in a block, with its result. */
   submit(bytes: Uint8Array, options: { wait?: 'commit' } = {}): Promise<SubmitResponse> {
-    return this.request('POST', options.wait === 'commit' ? '/txs?wait=commit' : '/txs', { bytes })
+    return options.wait === 'commit' ? this.request('POST', '/txs?wait=commit', { bytes }, HTTP_WAIT_COMMIT_TIMEOUT_MS) : this.request('POST', '/txs', { bytes })
   }
 
   tx(id: string): Promise<TxStatus> {

@@ -44,10 +44,15 @@ export interface KeyFile {
   secretKey: string
 }
 
-/** Writes a key file readable only by its owner (mode 0600). */
+/** Writes a new key file readable only by its owner (mode 0600); never overwrites an existing file. */
 export function writeKeyFile(path: string, name: string, keyPair: KeyPair): void {
   const file: KeyFile = { type: 'tonne-ed25519', name, publicKey: bytesToHex(keyPair.publicKey), secretKey: bytesToHex(keyPair.secretKey) }
-  writeFileSync(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
+  try {
+    writeFileSync(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${path} already exists: refusing to overwrite a key file`)
+    throw new Error(`cannot write key file ${path}: ${(error as Error).message}`)
+  }
   chmodSync(path, 0o600)
 }
 

@@ -86,7 +86,13 @@ export class Store {
 
   static async open(path: string): Promise<Store> {
     const db = new ClassicLevel<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
-    await db.open()
+    try {
+      await db.open()
+    } catch (error) {
+      const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message
+      const locked = /lock/i.test(cause)
+      throw new Error(`cannot open the data folder ${path}: ${locked ? 'it is locked, is another node running with this home? ' : ''}(${cause})`)
+    }
     return new Store(db)
   }
 

@@ -343,12 +343,18 @@ function restart(network: Network, validator: SimulatedValidator): void {
  * network goes quiet each correct validator re-sends everything it has seen (as CometBFT's vote gossip sends a
  * peer the votes it lacks) once, if it has seen something new since the last time.
  */
+/** Bounds the healed phase's message deliveries too, so a message storm fails the test instead of hanging it. */
+const HEALED_DELIVERIES_MAX = 200_000
+
 function runHealedNetwork(network: Network): void {
   let seenCountAtLastGossip = -1
+  let deliveries = 0
   for (let timerFirings = 0; timerFirings <= HEALED_TIMER_FIRINGS_MAX; ) {
     if (network.validators.every((validator) => validator.decision !== null)) return
     const message = network.inFlight.shift()
     if (message !== undefined) {
+      deliveries += 1
+      if (deliveries > HEALED_DELIVERIES_MAX) throw new Error(`no decision after ${HEALED_DELIVERIES_MAX} message deliveries on a healed network: a message storm`)
       receiveFromNetwork(network, message.to, message.input)
       continue
     }
