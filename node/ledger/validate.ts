@@ -31,6 +31,16 @@ const batchId = z
   .max(BATCH_ID_LENGTH_MAX)
   .regex(BATCH_ID_PATTERN, 'must be a batch id "<space>:<serialStart>-<serialEnd>"')
 
+/** A calendar date YYYY-MM-DD (checked to exist), or '' when the registry gives none. */
+const optionalDate = z.string().refine((value) => {
+  if (value === '') return true
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (match === null) return false
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}, 'must be a date YYYY-MM-DD or empty')
+
 export const serialRangeSchema = z.strictObject({ start: count, end: count })
 
 const projectRegisterSchema = z.strictObject({
@@ -56,8 +66,8 @@ const batchIssueSchema = z
     space: z.string().max(IDENTIFIER_LENGTH_MAX + 16),
     serialStart: count,
     serialEnd: count,
-    vintageStart: text,
-    vintageEnd: text,
+    vintageStart: optionalDate,
+    vintageEnd: optionalDate,
     unitType: text,
     labels: z.array(text).max(LABELS_COUNT_MAX),
     correspondingAdjustment: text,

@@ -94,3 +94,15 @@ describe('validateBody', () => {
     expect(first).toMatchObject({ ok: false, message: 'body.serialStart must be an integer, got 1.5 (and 2 more problems)' })
   })
 })
+
+describe('vintage dates', () => {
+  it.each(['2024-13-45', 'banana', '2023-02-29', '2024-1-01', ' 2024-01-01'])('rejects vintageStart %j', (vintageStart) => {
+    const validation = validateBody('batch.issue', { ...issueBody(), vintageStart })
+    expect(validation.ok).toBe(false)
+    if (!validation.ok) expect(validation.message).toContain('vintageStart')
+  })
+
+  it.each(['', '2024-02-29', '1999-12-31'])('accepts vintageStart %j', (vintageStart) => {
+    expect(validateBody('batch.issue', { ...issueBody(), vintageStart, vintageEnd: '' }).ok).toBe(true)
+  })
+})
