@@ -3,7 +3,7 @@
 // line number and reason and contribute nothing.
 import { readKeyFile, signTx } from '../client/keys.ts'
 import { Signer, TonneClient } from '../client/http.ts'
-import { planImport, type ImportStep } from '../client/registries/index.ts'
+import { planImport, resolveRegistry, type ImportStep } from '../client/registries/index.ts'
 import { progressLine, submitAndWait, type SubmittedTx } from './submit.ts'
 
 export interface ImportSummary {
@@ -26,7 +26,12 @@ export async function runImport(options: { node: string; registry: string; keyFi
   const status = await client.status()
   const keyPair = readKeyFile(options.keyFile)
   const signer = new Signer(keyPair, status.chainId, client)
-  let nonce = (await client.account(signer.accountId)).nextNonce
+  const account = await client.account(signer.accountId)
+  const code = resolveRegistry(options.registry)
+  if (account.role !== 'registry' || account.registry !== code) {
+    throw new Error(`${options.keyFile} is not the ${code} registry's account on this chain (its role is ${account.role ?? 'none'}${account.registry === null ? '' : ` for ${account.registry}`}): nothing was submitted`)
+  }
+  let nonce = account.nextNonce
   const txs: (SubmittedTx & { step: ImportStep })[] = plan.steps.map((step) => {
     const signed = signTx(keyPair, status.chainId, step.kind, nonce, step.body as never)
     nonce += 1
