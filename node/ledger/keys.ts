@@ -14,7 +14,7 @@
 //   could return a range of VCS/1 and miss a real overlap: test/ledger/batch-issue.test.ts has the case.)
 //
 // Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
-import { decode, encode, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
+import { decode, encode, type BatchIssueBody, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
 import type { StateReader, RangeOptions } from '../state/view.ts'
 import { invariant } from './result.ts'
 
@@ -57,38 +57,17 @@ export interface AccountRecord {
   registry: RegistryCode | null
 }
 
-export interface ProjectRecord {
-  registry: RegistryCode
-  projectId: string
-  program: string
-  name: string
-  developer: string
-  country: string
-  sector: string
-  methodology: string
-  status: string
-  /** Further attributes, keys sorted. */
-  attributes: Record<string, string>
+/** A registered project: the registration body as submitted (attributes keys sorted), and when and by whom. */
+export interface ProjectRecord extends ProjectRegisterBody {
   registeredBy: string
   height: number
   timeMs: number
   txId: string
 }
 
-export interface BatchRecord {
+/** An issued batch: the issuance body's attributes (without `to`), its id, and when, by and to whom it was issued. */
+export interface BatchRecord extends Omit<BatchIssueBody, 'to'> {
   batchId: string
-  registry: RegistryCode
-  projectId: string
-  space: string
-  serialStart: number
-  serialEnd: number
-  vintageStart: string
-  vintageEnd: string
-  unitType: string
-  labels: string[]
-  correspondingAdjustment: string
-  originalSerial: string
-  issuanceDate: string
   /** The registry account that issued the batch. */
   issuedBy: string
   /** The account that received the issued credits. */

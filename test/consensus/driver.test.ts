@@ -3,38 +3,12 @@
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair, sign } from '../../client/keys.ts'
 import { bytesToHex, decodeConsensusMessage, hashHex, hexToBytes, proposalSignBytes, encodeConsensusMessage, type ConsensusMessage } from '../../client/wire.ts'
-import { ConsensusDriver, type Clock, type ConsensusApplication, type SignerRecord, type SignerState, type SignerStore } from '../../consensus/driver.ts'
+import { ConsensusDriver, type Clock, type ConsensusApplication, type SignerStore } from '../../consensus/driver.ts'
+import { ManualClock, MemorySignerStore, timeouts } from '../review/helpers.ts'
 import { verifySignature } from '../../node/crypto/verify.ts'
 
 const chainId = 'driver-test'
-const timeouts = { timeoutProposeMs: 1_000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 500, timeoutCommitMs: 100 }
 const silentLogger = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined }
-
-class ManualClock implements Clock {
-  nowMsValue = 1_000_000
-  private timers: { at: number; callback: () => void; id: number }[] = []
-  private nextId = 0
-  nowMs(): number {
-    return this.nowMsValue
-  }
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const id = this.nextId++
-    this.timers.push({ at: this.nowMsValue + delayMs, callback, id })
-    return id
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle)
-  }
-  /** Fires the earliest timer; false when none is left. */
-  fireNext(): boolean {
-    this.timers.sort((a, b) => a.at - b.at || a.id - b.id)
-    const timer = this.timers.shift()
-    if (timer === undefined) return false
-    this.nowMsValue = Math.max(this.nowMsValue, timer.at)
-    timer.callback()
-    return true
-  }
-}
 
 class FakeApp implements ConsensusApplication {
   committed: string[] = []
@@ -50,18 +24,6 @@ class FakeApp implements ConsensusApplication {
   }
   async commit(blockHash: string): Promise<void> {
     this.committed.push(blockHash)
-  }
-}
-
-class MemorySignerStore implements SignerStore {
-  records: SignerRecord[] = []
-  coreState: SignerState['coreState'] = null
-  async load(): Promise<SignerState> {
-    return { records: this.records.map((record) => ({ ...record })), coreState: this.coreState === null ? null : structuredClone(this.coreState) }
-  }
-  async save(state: SignerState): Promise<void> {
-    this.records = state.records.map((record) => ({ ...record }))
-    this.coreState = state.coreState === null ? null : structuredClone(state.coreState)
   }
 }
 
