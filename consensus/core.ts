@@ -73,9 +73,6 @@ import type {
   VoteType,
 } from './types.ts'
 
-// The names consensus/driver.ts imports from this module.
-export { proposerIndex, quorumSize } from './thresholds.ts'
-export type { ConsensusConfig as CoreConfig, ConsensusInput as CoreInput, ConsensusOutput as CoreOutput, ConsensusState as CoreState } from './types.ts'
 
 /** Messages for rounds further than this ahead of the current round are ignored, which bounds the message log. */
 export const ROUNDS_AHEAD_MAX = 100

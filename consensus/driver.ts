@@ -17,7 +17,7 @@ import {
   type ConsensusMessage,
   type VoteType,
 } from '../client/wire.ts'
-import { initialState, outputsAfterRestore, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type CoreConfig, type CoreInput, type CoreOutput, type CoreState } from './core.ts'
+import { initialState, outputsAfterRestore, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type ConsensusConfig, type ConsensusInput, type ConsensusOutput, type ConsensusState } from './index.ts'
 
 export const INPUT_QUEUE_LENGTH_MAX = 10_000
 /** Messages for heights above the current one, kept until that height starts. */
@@ -75,7 +75,7 @@ export interface SignerRecord {
  */
 export interface SignerState {
   records: SignerRecord[]
-  coreState: CoreState | null
+  coreState: ConsensusState | null
 }
 
 export interface SignerStore {
@@ -109,8 +109,8 @@ export type Verdict = 'accept' | 'reject' | 'ignore'
 const STEP_OF: Record<'proposal' | VoteType, number> = { proposal: 1, prevote: 2, precommit: 3 }
 
 export class ConsensusDriver {
-  private state: CoreState
-  private readonly config: CoreConfig
+  private state: ConsensusState
+  private readonly config: ConsensusConfig
   private queue: Promise<void> = Promise.resolve()
   private queueLength = 0
   private readonly timers = new Set<unknown>()
@@ -159,7 +159,7 @@ export class ConsensusDriver {
     }
   }
 
-  private async restore(state: CoreState): Promise<void> {
+  private async restore(state: ConsensusState): Promise<void> {
     this.state = state
     this.heightStarted = true
     this.options.logger.info({ height: state.height, round: state.round, lockedRound: state.lockedRound }, 'consensus state restored')
@@ -373,13 +373,13 @@ export class ConsensusDriver {
     for (const entry of ready) await this.handleMessage(entry.message)
   }
 
-  private async feed(input: CoreInput): Promise<void> {
+  private async feed(input: ConsensusInput): Promise<void> {
     const result = step(this.state, input)
     this.state = result.state
     for (const output of result.outputs) await this.perform(output)
   }
 
-  private async perform(output: CoreOutput): Promise<void> {
+  private async perform(output: ConsensusOutput): Promise<void> {
     const { clock } = this.options
     switch (output.type) {
       case 'scheduleTimeout': {
@@ -498,7 +498,7 @@ export function decodeSignerState(bytes: Uint8Array): SignerState {
   const [records, coreState] = decode(bytes) as [[number, number, number, string | null, string][], string | null]
   return {
     records: records.map(([height, round, stepNumber, recordValue, signature]) => ({ height, round, step: stepNumber, value: recordValue, signature })),
-    coreState: coreState === null ? null : (JSON.parse(coreState) as CoreState),
+    coreState: coreState === null ? null : (JSON.parse(coreState) as ConsensusState),
   }
 }
 

@@ -95,16 +95,20 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   server.post('/txs', async (request, reply) => {
     const query = parse(z.object({ wait: z.enum(['commit', 'none']).optional() }).strict(), request.query, 'query')
     const bytes = signedTxBytesFrom(request.body)
-    // Subscribe before submitting so a commit that happens in between is not missed.
+    // With ?wait=commit, subscribe before submitting so a commit that happens in between is not missed; other
+    // submissions add no listener (every commit calls each one).
     let resolveCommit: (value: { height: number; index: number }) => void = () => undefined
     const committed = new Promise<{ height: number; index: number }>((resolve) => (resolveCommit = resolve))
     let expectedId: string | null = null
     let timer: NodeJS.Timeout | undefined
-    const unsubscribe = app.onCommit((event) => {
-      if (expectedId === null) return
-      const index = event.txIds.indexOf(expectedId)
-      if (index >= 0) resolveCommit({ height: event.height, index })
-    })
+    const unsubscribe =
+      query.wait === 'commit'
+        ? app.onCommit((event) => {
+            if (expectedId === null) return
+            const index = event.txIds.indexOf(expectedId)
+            if (index >= 0) resolveCommit({ height: event.height, index })
+          })
+        : () => undefined
     try {
       const outcome = await app.submit(bytes)
       if (!outcome.ok) {
