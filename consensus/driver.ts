@@ -19,12 +19,26 @@ import {
 } from '../client/wire.ts'
 import { initialState, outputsAfterRestore, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type ConsensusConfig, type ConsensusInput, type ConsensusOutput, type ConsensusState } from './index.ts'
 
+/** Peer messages waiting in the serial queue, by count and by bytes; beyond either, new ones are ignored. */
 export const INPUT_QUEUE_LENGTH_MAX = 10_000
-/** Messages for heights above the current one, kept until that height starts. */
+export const INPUT_QUEUE_BYTES_MAX = 64 * 1024 * 1024
+/** Messages for heights above the current one, kept until that height starts, by count and by bytes. */
 export const FUTURE_MESSAGES_MAX = 2_000
+export const FUTURE_MESSAGES_BYTES_MAX = 32 * 1024 * 1024
 export const FUTURE_HEIGHTS_AHEAD_MAX = 5
-/** Own proposal and votes of the current height are re-published at this interval, for peers that missed them. */
+/**
+ * Own proposal and votes of the current height are re-published at this interval, for peers that missed them,
+ * together with the other validators' votes this node holds for the rounds that matter for liveness (the current
+ * and previous round, the locked and valid rounds): a Byzantine validator that showed its vote to some validators
+ * only never re-sends it, and without a relay the validators that missed it could wait for a polka they never see.
+ */
 export const REBROADCAST_INTERVAL_MS = 2_000
+/**
+ * Distinct blocks executed per (height, round). The proposer's first proposal and a few conflicting ones (whose
+ * value f+1 validators may support, see consensus/types.ts RoundMessages) are enough; more from one equivocating
+ * proposer are ignored unexecuted, so that it cannot make this node execute blocks without bound.
+ */
+export const PROPOSAL_VALUES_PER_ROUND_MAX = 4
 
 export interface Clock {
   nowMs(): number
@@ -115,7 +129,11 @@ export class ConsensusDriver {
   private queueLength = 0
   private readonly timers = new Set<unknown>()
   private readonly blocks = new Map<string, Uint8Array>()
-  private future: { height: number; message: ConsensusMessage }[] = []
+  private future: { height: number; message: ConsensusMessage; bytes: number }[] = []
+  private futureBytes = 0
+  private queuedBytes = 0
+  /** Block hashes executed per round of the current height (PROPOSAL_VALUES_PER_ROUND_MAX). */
+  private proposalValues = new Map<number, Set<string>>()
   private signed: SignerRecord[] = []
   private ownMessages: Uint8Array[] = []
   private rebroadcastTimer: unknown = null
@@ -164,9 +182,7 @@ export class ConsensusDriver {
     this.heightStarted = true
     this.options.logger.info({ height: state.height, round: state.round, lockedRound: state.lockedRound }, 'consensus state restored')
     for (const output of outputsAfterRestore(state)) await this.perform(output)
-    const ready = this.future.filter((entry) => entry.height === state.height)
-    this.future = this.future.filter((entry) => entry.height > state.height)
-    for (const entry of ready) await this.handleMessage(entry.message)
+    for (const entry of this.takeFuture(state.height)) await this.handleMessage(entry.message)
   }
 
   stop(): void {
@@ -195,8 +211,12 @@ export class ConsensusDriver {
     }
     const verdict = this.verifyMessage(message)
     if (verdict !== 'accept') return verdict
-    if (this.queueLength >= INPUT_QUEUE_LENGTH_MAX) return 'ignore'
-    this.enqueue(async () => this.handleMessage(message))
+    if (this.queueLength >= INPUT_QUEUE_LENGTH_MAX || this.queuedBytes + bytes.length > INPUT_QUEUE_BYTES_MAX) return 'ignore'
+    this.queuedBytes += bytes.length
+    this.enqueue(async () => {
+      this.queuedBytes -= bytes.length
+      await this.handleMessage(message, bytes.length)
+    })
     return 'accept'
   }
 
@@ -310,12 +330,16 @@ export class ConsensusDriver {
     return message.type === 'proposal' ? message.proposal.height : message.vote.height
   }
 
-  private async handleMessage(message: ConsensusMessage): Promise<void> {
+  private async handleMessage(message: ConsensusMessage, size = 0): Promise<void> {
     const height = this.messageHeight(message)
     // Below the current height, or the current height already committed (startHeight of the next one pending).
     if (height < this.state.height || height <= this.options.app.latestHeight()) return
     if (height > this.state.height || !this.heightStarted) {
-      if (height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX && this.future.length < FUTURE_MESSAGES_MAX) this.future.push({ height, message })
+      const bytes = size > 0 ? size : message.type === 'proposal' ? message.block.length : 0
+      if (height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX && this.future.length < FUTURE_MESSAGES_MAX && this.futureBytes + bytes <= FUTURE_MESSAGES_BYTES_MAX) {
+        this.future.push({ height, message, bytes })
+        this.futureBytes += bytes
+      }
       return
     }
     if (message.type === 'proposal') {
@@ -323,6 +347,15 @@ export class ConsensusDriver {
       // The core ignores rounds this far ahead; executing their blocks would only cost CPU and memory.
       if (proposal.round > this.state.round + ROUNDS_AHEAD_MAX) return
       const value = bytesToHex(proposal.blockHash)
+      const executed = this.proposalValues.get(proposal.round) ?? new Set<string>()
+      if (!executed.has(value)) {
+        if (executed.size >= PROPOSAL_VALUES_PER_ROUND_MAX) {
+          this.options.logger.debug({ height, round: proposal.round }, 'more conflicting proposals in one round than PROPOSAL_VALUES_PER_ROUND_MAX: ignored')
+          return
+        }
+        executed.add(value)
+        this.proposalValues.set(proposal.round, executed)
+      }
       const signer = this.options.validatorPublicKeys[proposal.validatorIndex] as Uint8Array
       // A re-proposal (polRound >= 0) carries a block built by the proposer of some round <= polRound.
       const proposer = proposal.polRound < 0 ? signer : this.headerProposer(block, proposal.height, proposal.polRound, signer)
@@ -360,17 +393,24 @@ export class ConsensusDriver {
     })
   }
 
+  /** Removes and returns the buffered messages of `height`, dropping those of heights below it. */
+  private takeFuture(height: number): { height: number; message: ConsensusMessage }[] {
+    const ready = this.future.filter((entry) => entry.height === height)
+    this.future = this.future.filter((entry) => entry.height > height)
+    this.futureBytes = this.future.reduce((sum, entry) => sum + entry.bytes, 0)
+    return ready
+  }
+
   private async startHeight(height: number): Promise<void> {
     if (height <= this.options.app.latestHeight()) return
     for (const timer of this.timers) this.options.clock.clearTimeout(timer)
     this.timers.clear()
     this.blocks.clear()
+    this.proposalValues.clear()
     this.ownMessages = []
     await this.feed({ type: 'startHeight', height })
     this.heightStarted = true
-    const ready = this.future.filter((entry) => entry.height === height)
-    this.future = this.future.filter((entry) => entry.height > height)
-    for (const entry of ready) await this.handleMessage(entry.message)
+    for (const entry of this.takeFuture(height)) await this.handleMessage(entry.message)
   }
 
   private async feed(input: ConsensusInput): Promise<void> {
@@ -429,7 +469,15 @@ export class ConsensusDriver {
           blockHash: hexToBytes(output.value),
           signatures: output.precommits.map((entry) => ({ validatorIndex: entry.validatorIndex, signature: hexToBytes(entry.signature) })),
         }
-        await this.options.app.commit(output.value, encodeCertificate(certificate), this.blocks.get(output.value))
+        const block = this.blocks.get(output.value)
+        if (block === undefined) {
+          // Decided on a proposal this node saw before it restarted: the core state came back from disk, the block's
+          // bytes (kept only in memory) did not. The peers that committed it serve it, with its certificate, to
+          // block sync, which commits it through this queue and starts the next height.
+          this.options.logger.warn({ height: output.height, block: output.value.slice(0, 16) }, 'decided a block whose bytes this node no longer has; block sync will fetch it')
+          return
+        }
+        await this.options.app.commit(output.value, encodeCertificate(certificate), block)
         this.options.logger.debug({ height: output.height, round: output.round, block: output.value.slice(0, 16) }, 'committed')
         const nextHeight = output.height + 1
         const timer = clock.setTimeout(() => {
@@ -475,10 +523,30 @@ export class ConsensusDriver {
     }
   }
 
+  /** Other validators' votes held for the rounds that matter for liveness (see REBROADCAST_INTERVAL_MS). */
+  private heldVotesToRelay(): Uint8Array[] {
+    const state = this.state
+    if (!this.heightStarted || state.decision !== null) return []
+    const rounds = new Set([state.round, state.round - 1, state.lockedRound, state.validRound].filter((round) => round >= 0))
+    const out: Uint8Array[] = []
+    for (const messages of state.rounds) {
+      if (!rounds.has(messages.round)) continue
+      for (const vote of [...messages.prevotes, ...messages.precommits, ...messages.supportedConflictingVotes]) {
+        if (vote.validatorIndex === this.options.selfIndex) continue
+        const relayed: ConsensusMessage = {
+          type: 'vote',
+          vote: { type: vote.voteType, height: vote.height, round: vote.round, blockHash: vote.value === null ? null : hexToBytes(vote.value), validatorIndex: vote.validatorIndex, signature: hexToBytes(vote.signature) },
+        }
+        out.push(encodeConsensusMessage(relayed))
+      }
+    }
+    return out
+  }
+
   private scheduleRebroadcast(): void {
     if (this.stopped || !this.started) return
     this.rebroadcastTimer = this.options.clock.setTimeout(() => {
-      for (const bytes of this.ownMessages) {
+      for (const bytes of [...this.ownMessages, ...this.heldVotesToRelay()]) {
         try {
           this.options.publish(bytes)
         } catch {

@@ -2,19 +2,17 @@
 // HTTP API. close() shuts them down in reverse order.
 import { readFileSync } from 'node:fs'
 import pino, { type Logger as PinoLogger } from 'pino'
-import { readKeyFile, sign } from '../client/keys.ts'
-import { bytesToHex, hexToBytes } from '../client/wire.ts'
-import { ConsensusDriver, decodeSignerState, encodeSignerState, systemClock } from '../consensus/driver.ts'
+import { readKeyFile } from '../client/keys.ts'
+import { bytesToHex } from '../client/wire.ts'
+import { systemClock, type ConsensusDriver } from '../consensus/driver.ts'
 import { buildApi } from './api/server.ts'
 import { Application } from './app/application.ts'
 import { loadHome, type NodeHome } from './config/config.ts'
-import { verifySignature } from './crypto/verify.ts'
 import { createNetwork, type Network } from './network/index.ts'
 import { Store } from './storage/store.ts'
 import { BlockSync, serveBlocks } from './sync/block-sync.ts'
+import { createConsensusDriver, gossipTxVerdict, validatorIndexOf } from './validator.ts'
 import type { FastifyInstance } from 'fastify'
-
-const SIGNER_RECORD = 'signer'
 
 export interface RunningNode {
   home: NodeHome
@@ -32,7 +30,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
   const logger = options.logger ?? pino({ level: config.logLevel, base: { node: config.name } })
   const validatorKey = readKeyFile(home.validatorKeyPath)
   const validatorPublicHex = bytesToHex(validatorKey.publicKey)
-  const selfIndex = genesis.validators.findIndex((validator) => validator.publicKey === validatorPublicHex)
+  const selfIndex = validatorIndexOf(genesis, validatorPublicHex)
   const nodeKey = JSON.parse(readFileSync(home.nodeKeyPath, 'utf8')) as { privateKeyHex?: unknown }
   if (typeof nodeKey.privateKeyHex !== 'string') throw new Error(`${home.nodeKeyPath}: expected {"privateKeyHex": "..."}`)
 
@@ -51,11 +49,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
       logger: logger.child({ module: 'network' }),
     },
     {
-      validateTx: async (bytes) => {
-        const outcome = await app.submit(bytes)
-        if (outcome.ok) return outcome.alreadyPending ? 'ignore' : 'accept'
-        return outcome.code === 'BAD_SIGNATURE' || outcome.code === 'MALFORMED_TX' || outcome.code === 'WRONG_CHAIN' || outcome.code === 'TX_TOO_LARGE' ? 'reject' : 'ignore'
-      },
+      validateTx: async (bytes) => gossipTxVerdict(await app.submit(bytes)),
       onTx: () => undefined,
       validateConsensus: (bytes) => (driver === null ? 'ignore' : driver.receive(bytes)),
       onConsensus: () => undefined,
@@ -63,28 +57,14 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     },
   )
 
-  driver = new ConsensusDriver({
-    chainId: genesis.chainId,
-    validatorPublicKeys: genesis.validators.map((validator) => hexToBytes(validator.publicKey)),
-    selfIndex: selfIndex >= 0 ? selfIndex : null,
-    sign: selfIndex >= 0 ? (message) => sign(message, validatorKey.secretKey) : null,
-    verify: verifySignature,
+  driver = createConsensusDriver({
+    genesis,
+    app,
+    store,
+    validatorKey,
     timeouts: config.consensus,
-    app: {
-      latestHeight: () => app.latest.height,
-      prepareProposal: (height, timeMs, proposer) => app.prepareProposal(height, timeMs, proposer),
-      processProposal: (block, proposer, nowMs, expectedBlockHash) => app.processProposal(block, proposer, nowMs, expectedBlockHash),
-      commit: (hash, certificate, block) => app.commit(hash, certificate, block),
-    },
     publish: (bytes) => {
       network.publishConsensus(bytes).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'consensus publish failed'))
-    },
-    signerStore: {
-      load: async () => {
-        const bytes = await store.getValidatorRecord(SIGNER_RECORD)
-        return bytes === undefined ? { records: [], coreState: null } : decodeSignerState(bytes)
-      },
-      save: (state) => store.putValidatorRecord(SIGNER_RECORD, encodeSignerState(state)),
     },
     clock: systemClock,
     logger: logger.child({ module: 'consensus' }),

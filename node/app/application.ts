@@ -18,7 +18,7 @@ import { Mempool, type AddOutcome } from '../mempool/mempool.ts'
 import { nextAppHash, type Write } from '../state/view.ts'
 import type { LatestCommit, Store } from '../storage/store.ts'
 import { executeTxs, type Execution } from './execute.ts'
-import { TxVerifier, type CheckedTx } from './verified.ts'
+import { TxVerifier, type CheckedTx, type SignatureVerifier } from './verified.ts'
 
 /** State key of the chain's genesis record (chain id, genesis time, validators). */
 export const GENESIS_CHAIN_KEY = 'chain/genesis'
@@ -62,13 +62,14 @@ export class Application {
     readonly store: Store,
     latest: LatestCommit,
     mempool: Mempool,
+    verify: SignatureVerifier | undefined,
   ) {
     this.latestCommit = latest
     this.mempool = mempool
-    this.verifier = new TxVerifier(genesis.chainId)
+    this.verifier = new TxVerifier(genesis.chainId, undefined, verify)
   }
 
-  static async open(genesis: Genesis, store: Store, mempool = new Mempool()): Promise<Application> {
+  static async open(genesis: Genesis, store: Store, mempool = new Mempool(), options: { verify?: SignatureVerifier } = {}): Promise<Application> {
     let latest = await store.latest()
     if (latest === undefined) {
       // The genesis state: the ledger's accounts plus the chain id, genesis time and validator set, so the app hash
@@ -78,7 +79,7 @@ export class Application {
       latest = { height: 0, appHash: nextAppHash(ZERO_HASH, writes), blockHash: ZERO_HASH, timeMs: genesis.genesisTimeMs }
       await store.writeGenesis(writes, latest)
     }
-    return new Application(genesis, store, latest, mempool)
+    return new Application(genesis, store, latest, mempool, options.verify)
   }
 
   get latest(): LatestCommit {

@@ -1,7 +1,10 @@
 // Checks a signed transaction's envelope (structure, chain id, signature) once and remembers the verdict, so a
 // transaction verified when it entered the mempool is not verified again when it arrives inside a block.
 import { decodeSignedTx, decodeTx, txId, txSignBytes, WireError, type Tx } from '../../client/wire.ts'
-import { verifySignature } from '../crypto/verify.ts'
+import { verifySignature as verifyWithNodeCrypto } from '../crypto/verify.ts'
+
+/** (signature, message, public key) -> valid; node:crypto's unless a caller (the simulation) gives another. */
+export type SignatureVerifier = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean
 
 export const VERIFIED_TX_CACHE_ENTRIES_MAX = 200_000
 /** Bytes held by the cache (signed bytes + txBytes of each entry): 2x MEMPOOL_BYTES_MAX. */
@@ -24,6 +27,7 @@ export class TxVerifier {
   constructor(
     private readonly chainId: string,
     private readonly limits: { entriesMax: number; bytesMax: number } = { entriesMax: VERIFIED_TX_CACHE_ENTRIES_MAX, bytesMax: VERIFIED_TX_CACHE_BYTES_MAX },
+    private readonly verifySignature: SignatureVerifier = verifyWithNodeCrypto,
   ) {}
 
   get size(): number {
@@ -54,7 +58,7 @@ export class TxVerifier {
       return fail(error)
     }
     if (tx.chainId !== this.chainId) return { ok: false, code: 'WRONG_CHAIN', message: `transaction is for chain ${JSON.stringify(tx.chainId)}, this is ${JSON.stringify(this.chainId)}` }
-    if (!verifySignature(signature, txSignBytes(tx.chainId, txBytes), tx.sender)) {
+    if (!this.verifySignature(signature, txSignBytes(tx.chainId, txBytes), tx.sender)) {
       return { ok: false, code: 'BAD_SIGNATURE', message: 'signature does not verify against the sender public key' }
     }
     const checked: CheckedTx = { id, tx, bytes, txBytes, senderHex: Buffer.from(tx.sender).toString('hex') }

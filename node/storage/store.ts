@@ -46,7 +46,18 @@ export interface CommitBatch {
   writes: Write[]
 }
 
-type Database = ClassicLevel<string, Uint8Array>
+/**
+ * The part of abstract-level's API the store uses. A node runs on ClassicLevel (LevelDB on disk); the deterministic
+ * simulation (test/sim) runs the same Store on memory-level.
+ */
+export interface Database {
+  open(): Promise<void>
+  close(): Promise<void>
+  get(key: string): Promise<Uint8Array | undefined>
+  put(key: string, value: Uint8Array, options?: { sync?: boolean }): Promise<void>
+  batch(): { put(key: string, value: Uint8Array): unknown; del(key: string): unknown; write(options?: { sync?: boolean }): Promise<void> }
+  iterator(options: Record<string, unknown>): AsyncIterable<[string, Uint8Array]>
+}
 
 function prefixedRange(prefix: string, options: RangeOptions): Record<string, unknown> {
   const range: Record<string, unknown> = {}
@@ -93,6 +104,12 @@ export class Store {
       const locked = /lock/i.test(cause)
       throw new Error(`cannot open the data folder ${path}: ${locked ? 'it is locked, is another node running with this home? ' : ''}(${cause})`)
     }
+    return new Store(db)
+  }
+
+  /** A store over an already created database (opened here), e.g. a memory-level one in the simulation. */
+  static async fromDatabase(db: Database): Promise<Store> {
+    await db.open()
     return new Store(db)
   }
 

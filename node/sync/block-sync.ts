@@ -1,7 +1,7 @@
 // Block sync: a node that restarted or fell behind fetches committed blocks with their commit certificates from
 // peers, verifies the certificates and applies the blocks through the consensus driver's queue.
 import { decodeCertificate, SYNC_BLOCKS_PER_RESPONSE_MAX, WireError, type SyncRequest, type SyncResponse } from '../../client/wire.ts'
-import type { ConsensusDriver, Logger } from '../../consensus/driver.ts'
+import { systemClock, type Clock, type ConsensusDriver, type Logger } from '../../consensus/driver.ts'
 import type { Store } from '../storage/store.ts'
 
 export const SYNC_INTERVAL_MS = 1_000
@@ -27,7 +27,8 @@ export async function serveBlocks(store: Store, latestHeight: number, request: S
 }
 
 export class BlockSync {
-  private timer: NodeJS.Timeout | null = null
+  private timer: unknown = null
+  private stopped = false
   private running = false
   /** The latest height each peer reported in its last sync answer. */
   private readonly peerHeights = new Map<string, number>()
@@ -38,6 +39,7 @@ export class BlockSync {
     private readonly peers: SyncPeers,
     private readonly latestHeight: () => number,
     private readonly logger: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** True while some peer reports a height above ours by more than one block. */
@@ -49,14 +51,25 @@ export class BlockSync {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), SYNC_INTERVAL_MS)
-    this.timer.unref()
+    this.stopped = false
+    this.schedule()
     void this.tick()
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer)
+    this.stopped = true
+    if (this.timer !== null) this.clock.clearTimeout(this.timer)
     this.timer = null
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    this.timer = this.clock.setTimeout(() => {
+      void this.tick()
+      this.schedule()
+    }, SYNC_INTERVAL_MS)
+    // A pending sync tick alone never keeps the process alive.
+    ;(this.timer as { unref?: () => void } | null)?.unref?.()
   }
 
   /** One round of sync: ask the next connected peer for blocks after our latest height, until caught up. */

@@ -1,0 +1,130 @@
+// What every simulated run must satisfy. Each check returns human-readable violations (empty when it holds), so a
+// failing seed says what broke, not only that something did.
+import { decodeBlock, decodeSignedTx, txId } from '../../client/wire.ts'
+import { batchSupply } from '../../node/ledger/queries.ts'
+import { PREFIX, prefixRange, readRange, type HoldingRecord, type SpaceRangeRecord } from '../../node/ledger/keys.ts'
+import type { StateReader } from '../../node/state/view.ts'
+import type { Store } from '../../node/storage/store.ts'
+import type { SimNode } from './node.ts'
+
+/** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
+export function checkAgreement(nodes: SimNode[]): string[] {
+  const violations: string[] = []
+  const byHeight = new Map<number, { node: number; blockHash: string; appHash: string }>()
+  for (const node of nodes) {
+    for (const conflict of node.conflicts) violations.push(`node ${node.index} committed twice at ${conflict}`)
+    for (const [height, record] of node.commits) {
+      const seen = byHeight.get(height)
+      if (seen === undefined) {
+        byHeight.set(height, { node: node.index, ...record })
+        continue
+      }
+      if (seen.blockHash !== record.blockHash) violations.push(`fork at height ${height}: node ${seen.node} committed ${seen.blockHash.slice(0, 16)}, node ${node.index} ${record.blockHash.slice(0, 16)}`)
+      else if (seen.appHash !== record.appHash) violations.push(`app hash differs at height ${height}: node ${seen.node} ${seen.appHash.slice(0, 16)}, node ${node.index} ${record.appHash.slice(0, 16)}`)
+    }
+  }
+  return violations
+}
+
+/** Every key and value of a node's ledger state, for byte-for-byte comparison of two nodes at one height. */
+export async function stateDump(state: StateReader): Promise<string> {
+  const entries = await state.range({})
+  return entries.map(([key, value]) => `${key}=${Buffer.from(value).toString('hex')}`).join('\n')
+}
+
+/** Honest nodes at the same height hold byte-identical states. */
+export async function checkIdenticalStates(nodes: SimNode[]): Promise<string[]> {
+  const violations: string[] = []
+  const byHeight = new Map<number, { node: number; dump: string }>()
+  for (const node of nodes) {
+    const store = node.store
+    if (store === null) continue
+    const dump = await stateDump(store.state)
+    const seen = byHeight.get(node.height)
+    if (seen === undefined) byHeight.set(node.height, { node: node.index, dump })
+    else if (seen.dump !== dump) violations.push(`nodes ${seen.node} and ${node.index} are both at height ${node.height} with different states`)
+  }
+  return violations
+}
+
+/** Ledger invariants of one state: indexes agree, holdings partition each batch, supply is conserved, ranges never overlap. */
+export async function checkLedger(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  const byBatch = await readRange<HoldingRecord>(state, prefixRange(PREFIX.holding))
+  const byOwner = await readRange<HoldingRecord>(state, prefixRange(PREFIX.owner))
+  const canonical = (holding: HoldingRecord): string => `${holding.batchId}|${holding.start}|${holding.end}|${holding.owner}|${holding.status}`
+  const batchSide = byBatch.map(([, holding]) => canonical(holding)).sort()
+  const ownerSide = byOwner.map(([, holding]) => canonical(holding)).sort()
+  if (batchSide.join('\n') !== ownerSide.join('\n')) violations.push('the owner index and the batch index hold different holdings')
+  const holdingsOf = new Map<string, HoldingRecord[]>()
+  for (const [, holding] of byBatch) holdingsOf.set(holding.batchId, [...(holdingsOf.get(holding.batchId) ?? []), holding])
+  for (const [batchId, holdings] of holdingsOf) {
+    const supply = await batchSupply(state, batchId)
+    if (supply === undefined) {
+      violations.push(`holdings of unknown batch ${batchId}`)
+      continue
+    }
+    const [, range] = batchId.split(':') as [string, string]
+    const [start, end] = range.split('-').map(Number) as [number, number]
+    let next = start
+    for (const holding of holdings) {
+      if (holding.start !== next || holding.end < holding.start) violations.push(`batch ${batchId}: holdings do not partition its range at serial ${next}`)
+      next = holding.end + 1
+    }
+    if (next !== end + 1) violations.push(`batch ${batchId}: holdings end at ${next - 1}, the batch at ${end}`)
+    if (supply.active + supply.retired + supply.cancelled !== supply.issued) violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} != issued ${supply.issued}`)
+  }
+  const ranges = await readRange<SpaceRangeRecord>(state, prefixRange(PREFIX.space))
+  const lastEnd = new Map<string, number>()
+  for (const [key, range] of ranges) {
+    const space = key.slice(PREFIX.space.length, key.lastIndexOf(':'))
+    const start = Number(key.slice(key.lastIndexOf(':') + 1))
+    if (start <= (lastEnd.get(space) ?? 0)) violations.push(`space ${space}: range from ${start} overlaps the previous one`)
+    lastEnd.set(space, range.end)
+  }
+  return violations
+}
+
+/** Retired and cancelled serials, with their owners: once in this set, a serial must stay exactly so. */
+export async function frozenUnits(state: StateReader): Promise<Map<string, string>> {
+  const frozen = new Map<string, string>()
+  for (const [, holding] of await readRange<HoldingRecord>(state, prefixRange(PREFIX.holding))) {
+    if (holding.status === 'active') continue
+    for (let serial = holding.start; serial <= holding.end; serial += 1) frozen.set(`${holding.batchId}#${serial}`, `${holding.owner}/${holding.status}`)
+  }
+  return frozen
+}
+
+export function checkFrozen(before: Map<string, string>, after: Map<string, string>): string[] {
+  const violations: string[] = []
+  for (const [unit, owner] of before) {
+    const now = after.get(unit)
+    if (now !== owner) violations.push(`unit ${unit} was ${owner} and is now ${now ?? 'active'}`)
+    if (violations.length > 5) break
+  }
+  return violations
+}
+
+/** Every committed block's transactions, by id: a signed transaction appears in at most one block, once. */
+export async function committedTxIds(store: Store, height: number): Promise<{ ids: Map<string, number>; violations: string[] }> {
+  const ids = new Map<string, number>()
+  const violations: string[] = []
+  for (let at = 1; at <= height; at += 1) {
+    const bytes = await store.getBlock(at)
+    if (bytes === undefined) {
+      violations.push(`block ${at} missing from a node at height ${height}`)
+      continue
+    }
+    for (const signed of decodeBlock(bytes).txs) {
+      const id = txIdOfSigned(signed)
+      const previous = ids.get(id)
+      if (previous !== undefined) violations.push(`transaction ${id.slice(0, 16)} committed at heights ${previous} and ${at}`)
+      ids.set(id, at)
+    }
+  }
+  return { ids, violations }
+}
+
+function txIdOfSigned(bytes: Uint8Array): string {
+  return txId(decodeSignedTx(bytes).txBytes)
+}

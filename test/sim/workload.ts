@@ -1,0 +1,173 @@
+// Clients of the simulated ledger: a registry that registers a project and issues batches, and holders that
+// transfer and retire what they may hold. Each client signs consecutive nonces, keeps a few transactions in
+// flight, asks a random node whether each is committed, and re-submits the same signed bytes to a random node when
+// it is not (the safe retry the README promises: a signed transaction is committed at most once).
+import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import * as build from '../../client/builders.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
+import { createSigner } from '../../node/crypto/sign.ts'
+import type { Rng, Scheduler } from './scheduler.ts'
+import type { SimNode } from './node.ts'
+
+export const CLIENT_TICK_MS = 250
+export const RESUBMIT_AFTER_MS = 1_500
+export const CLIENT_TXS_IN_FLIGHT_MAX = 2
+export const HOLDER_COUNT = 3
+export const PROJECT_ID = 'SIM-1'
+
+interface InFlight {
+  tx: SignedTxWithId
+  kind: string
+  lastSentMs: number
+}
+
+export interface ClientTx {
+  id: string
+  kind: string
+  client: string
+}
+
+/** A key derived from the run's seed, so that a seed replays with the very same keys and signatures. */
+export function seededKey(name: string, seed: number): KeyPair {
+  return keyPairFromSecret(sha256(new TextEncoder().encode(`tonne-sim/${seed}/${name}`)))
+}
+
+export function registryAccount(key: KeyPair): GenesisAccount {
+  return { name: 'registry-vcs', publicKey: bytesToHex(key.publicKey), role: 'registry', registry: 'VCS' }
+}
+
+export class Client {
+  private nonce = 0
+  private readonly inFlight: InFlight[] = []
+  /** Every transaction this client signed, in nonce order. */
+  readonly signed: ClientTx[] = []
+  committed = 0
+  resubmissions = 0
+  creating = true
+  private readonly signer: (message: Uint8Array) => Uint8Array
+
+  constructor(
+    readonly name: string,
+    readonly key: KeyPair,
+    private readonly next: (client: Client) => { kind: string; tx: SignedTxWithId } | null,
+    private readonly chainId: string,
+  ) {
+    this.signer = createSigner(key.secretKey)
+  }
+
+  /** signTx of client/keys.ts, with node:crypto's signer: ed25519 is deterministic, so the bytes are the same. */
+  sign<K extends TxKind>(kind: K, body: TxBodies[K]): SignedTxWithId {
+    const txBytes = encodeTx({ chainId: this.chainId, kind, sender: this.key.publicKey, nonce: this.nonce, body })
+    const signature = this.signer(txSignBytes(this.chainId, txBytes))
+    this.nonce += 1
+    return { txBytes, signature, id: txId(txBytes), bytes: encodeSignedTx({ txBytes, signature }) }
+  }
+
+  get pending(): number {
+    return this.inFlight.length
+  }
+
+  async tick(nowMs: number, nodes: SimNode[], rng: Rng): Promise<void> {
+    const up = nodes.filter((node) => node.isUp())
+    if (up.length === 0) return
+    // Which in-flight transactions are committed, according to one node (any node a client happens to ask).
+    const asked = rng.pick(up)
+    const state = asked.store?.state
+    if (state !== undefined) {
+      for (let index = this.inFlight.length - 1; index >= 0; index -= 1) {
+        const entry = this.inFlight[index] as InFlight
+        if ((await state.get('tx/' + entry.tx.id)) !== undefined) {
+          this.inFlight.splice(index, 1)
+          this.committed += 1
+        }
+      }
+    }
+    for (const entry of this.inFlight) {
+      if (nowMs - entry.lastSentMs < RESUBMIT_AFTER_MS) continue
+      entry.lastSentMs = nowMs
+      this.resubmissions += 1
+      await rng.pick(up).submit(entry.tx.bytes)
+    }
+    while (this.creating && this.inFlight.length < CLIENT_TXS_IN_FLIGHT_MAX) {
+      const made = this.next(this)
+      if (made === null) break
+      this.signed.push({ id: made.tx.id, kind: made.kind, client: this.name })
+      this.inFlight.push({ tx: made.tx, kind: made.kind, lastSentMs: nowMs })
+      await rng.pick(up).submit(made.tx.bytes)
+    }
+  }
+}
+
+/** The workload's shared knowledge: batches issued so far (clients cannot know exactly who holds what). */
+export class Workload {
+  readonly clients: Client[]
+  private readonly batches: string[] = []
+  private nextSerial = 1_000
+  private registered = false
+
+  constructor(
+    genesis: Genesis,
+    readonly registryKey: KeyPair,
+    readonly holderKeys: KeyPair[],
+    private readonly rng: Rng,
+  ) {
+    const chainId = genesis.chainId
+    const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
+    const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
+    const holderClients = holderKeys.map(
+      (key, index) => new Client(`holder${index}`, key, (client) => this.holderTx(client, holders.filter((_, other) => other !== index)), chainId),
+    )
+    this.clients = [registry, ...holderClients]
+  }
+
+  private registryTx(client: Client, holders: string[]): { kind: string; tx: SignedTxWithId } {
+    const rng = this.rng
+    if (!this.registered) {
+      this.registered = true
+      return { kind: 'project.register', tx: client.sign('project.register', build.projectRegister({ registry: 'VCS', projectId: PROJECT_ID, name: 'Simulated project' })) }
+    }
+    if (this.batches.length > 0 && rng.chance(0.1)) {
+      // A range that overlaps an issued one: the ledger must reject it (SERIAL_OVERLAP) and change nothing else.
+      const start = this.nextSerial - rng.between(1, 5)
+      return { kind: 'batch.issue (overlapping)', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + 3, to: rng.pick(holders) })) }
+    }
+    if (this.batches.length > 0 && rng.chance(0.1)) {
+      const batchId = rng.pick(this.batches)
+      return { kind: 'credit.cancel', tx: client.sign('credit.cancel', build.creditCancel({ batchId, quantity: rng.between(1, 2), reason: 'simulated cancellation' })) }
+    }
+    const size = rng.between(5, 40)
+    const start = this.nextSerial
+    this.nextSerial += size + rng.between(0, 3)
+    const batchId = `VCS:${start}-${start + size - 1}`
+    this.batches.push(batchId)
+    const to = rng.chance(0.2) ? '' : rng.pick(holders)
+    return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + size - 1, vintageStart: '2020-01-01', vintageEnd: '2020-12-31', to })) }
+  }
+
+  private holderTx(client: Client, others: string[]): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.rng
+    if (this.batches.length === 0) return null
+    const batchId = rng.pick(this.batches)
+    if (rng.chance(0.25)) {
+      return { kind: 'credit.retire', tx: client.sign('credit.retire', build.creditRetire({ batchId, quantity: rng.between(1, 3), beneficiary: client.name, purpose: 'simulation' })) }
+    }
+    return { kind: 'credit.transfer', tx: client.sign('credit.transfer', build.creditTransfer({ batchId, quantity: rng.between(1, 6), to: rng.pick(others) })) }
+  }
+
+  async tick(nowMs: number, nodes: SimNode[]): Promise<void> {
+    for (const client of this.clients) await client.tick(nowMs, nodes, this.rng)
+  }
+
+  stopCreating(): void {
+    for (const client of this.clients) client.creating = false
+  }
+
+  get signed(): ClientTx[] {
+    return this.clients.flatMap((client) => client.signed)
+  }
+
+  get pending(): number {
+    return this.clients.reduce((sum, client) => sum + client.pending, 0)
+  }
+}
