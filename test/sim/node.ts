@@ -95,6 +95,10 @@ export class SimNode implements NetworkEndpoint {
   private generation = 0
   private up = false
   restarts = 0
+  /** How many times this node logged each warning (equivocations seen, invalid proposals, ...), across its lives. */
+  readonly warnings = new Map<string, number>()
+  /** Gossip messages this node's validators rejected (malformed, badly signed). */
+  rejected = 0
   private readonly signer: (message: Uint8Array) => Uint8Array
 
   constructor(private readonly options: SimNodeOptions) {
@@ -195,10 +199,14 @@ export class SimNode implements NetworkEndpoint {
 
   validate(topic: Topic, bytes: Uint8Array): Verdict | Promise<Verdict> {
     if (!this.up) return 'ignore'
-    if (topic === 'consensus') return this.driver === null ? 'ignore' : this.driver.receive(bytes)
+    const count = (verdict: Verdict): Verdict => {
+      if (verdict === 'reject') this.rejected += 1
+      return verdict
+    }
+    if (topic === 'consensus') return this.driver === null ? 'ignore' : count(this.driver.receive(bytes))
     const app = this.app
     if (app === null) return 'ignore'
-    return app.submit(bytes).then(gossipTxVerdict)
+    return app.submit(bytes).then(gossipTxVerdict).then(count)
   }
 
   serveBlocks(request: SyncRequest): Promise<SyncResponse> {
@@ -215,7 +223,10 @@ export class SimNode implements NetworkEndpoint {
     return {
       info: () => undefined,
       debug: () => undefined,
-      warn: () => undefined,
+      warn: (_object: unknown, message?: string) => {
+        const key = message ?? ''
+        this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1)
+      },
       error: (object: unknown, message?: string) => {
         if (honest) onError(index, object, message)
       },

@@ -22,6 +22,8 @@ export interface SimOptions {
   stableMs?: number
   /** Force these behaviours (index -> behaviour) instead of drawing them from the seed. */
   behaviors?: Behavior[]
+  /** Tests of the checks only: let `behaviors` hold more than f Byzantine validators. */
+  allowMoreThanF?: boolean
 }
 
 export const UNSTABLE_MS_DEFAULT = 8_000
@@ -58,6 +60,9 @@ export interface SimReport {
   /** A digest of everything observable (commits of every node, counters): equal for equal seeds. */
   trace: string
   faultLog: string[]
+  /** Per node: warnings logged by message, and gossip messages rejected. */
+  warnings: Record<string, number>[]
+  rejected: number[]
   unstableMs: number
   stableMs: number
 }
@@ -91,7 +96,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
       behaviors[index] = faultRng.pick(BYZANTINE_BEHAVIORS)
     }
   }
-  if (behaviors.filter((behavior) => behavior !== 'honest').length > f) throw new Error(`more than f = ${f} Byzantine validators`)
+  if (options.allowMoreThanF !== true && behaviors.filter((behavior) => behavior !== 'honest').length > f) throw new Error(`more than f = ${f} Byzantine validators`)
 
   const validatorKeys = Array.from({ length: n }, (_, index) => seededKey(`validator${index}`, seed))
   const registryKey = seededKey('registry', seed)
@@ -246,6 +251,8 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     events: scheduler.executed,
     trace,
     faultLog,
+    warnings: nodes.map((node) => Object.fromEntries(node.warnings)),
+    rejected: nodes.map((node) => node.rejected),
     unstableMs,
     stableMs,
   }

@@ -1,0 +1,81 @@
+// The simulation itself: one seed gives one run, the Byzantine behaviours do what they claim (honest validators
+// see their effects and stay safe and live), and the checks catch what they are meant to catch.
+import { describe, expect, it } from 'vitest'
+import { checkAgreement } from './invariants.ts'
+import type { Behavior, SimNode } from './node.ts'
+import { describeFailure, runSimulation, type SimReport } from './simulation.ts'
+
+function honestWarnings(report: SimReport, message: string): number {
+  return report.behaviors.reduce((sum, behavior, index) => (behavior === 'honest' ? sum + (report.warnings[index]?.[message] ?? 0) : sum), 0)
+}
+
+describe('simulation determinism', () => {
+  it('replays a seed exactly: same commits, fault log, message counts and trace', async () => {
+    for (const validators of [4, 7]) {
+      const first = await runSimulation({ seed: 11, validators })
+      const second = await runSimulation({ seed: 11, validators })
+      expect(second.trace).toBe(first.trace)
+      expect(second.faultLog).toEqual(first.faultLog)
+      expect(second.heights).toEqual(first.heights)
+      expect(second.events).toBe(first.events)
+    }
+  }, 120_000)
+
+  it('different seeds make different runs', async () => {
+    const traces = new Set<string>()
+    for (const seed of [1, 2, 3]) traces.add((await runSimulation({ seed, validators: 4 })).trace)
+    expect(traces.size).toBe(3)
+  }, 120_000)
+})
+
+describe('each Byzantine behaviour, alone among 3 honest validators', () => {
+  const run = (behavior: Behavior, seed = 5): Promise<SimReport> => runSimulation({ seed, validators: 4, behaviors: [behavior, 'honest', 'honest', 'honest'] })
+
+  it('a double voter: honest validators see its equivocations and stay safe and live', async () => {
+    const report = await run('doubleVoter')
+    expect(report.violations, describeFailure(report)).toEqual([])
+    expect(honestWarnings(report, 'equivocation observed')).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('a proposer of invalid blocks: honest validators judge its proposals invalid and never commit them', async () => {
+    const report = await run('invalidProposer')
+    expect(report.violations, describeFailure(report)).toEqual([])
+    expect(honestWarnings(report, 'invalid proposal')).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('a validator sending malformed and forged messages: they are rejected, and nothing else changes', async () => {
+    const report = await run('malformed')
+    expect(report.violations, describeFailure(report)).toEqual([])
+    expect(report.rejected.slice(1).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(10)
+  }, 60_000)
+
+  it('a silent validator: the three others commit without it', async () => {
+    const report = await run('silent')
+    expect(report.violations, describeFailure(report)).toEqual([])
+    expect(report.heights[0]).toBe(0)
+    expect(Math.min(...report.heights.slice(1))).toBeGreaterThan(5)
+  }, 60_000)
+
+  it('an equivocating proposer: honest validators stay safe and live', async () => {
+    const report = await run('equivocatingProposer')
+    expect(report.violations, describeFailure(report)).toEqual([])
+  }, 60_000)
+})
+
+describe('the checks catch violations', () => {
+  it('more than f silent validators (2 of 4): no commits, reported as a liveness failure, never as a fork', async () => {
+    const report = await runSimulation({ seed: 3, validators: 4, behaviors: ['silent', 'silent', 'honest', 'honest'], allowMoreThanF: true })
+    expect(report.heights).toEqual([0, 0, 0, 0])
+    expect(report.violations.filter((violation) => violation.startsWith('liveness'))).toHaveLength(2)
+    expect(report.violations.some((violation) => /fork|app hash differs/.test(violation))).toBe(false)
+    expect(describeFailure(report)).toMatch(/npm run sim -- --seed 3 --validators 4/)
+  }, 60_000)
+
+  it('a fork or a differing app hash between two nodes is reported with its height', () => {
+    const node = (index: number, commits: [number, string, string][]): SimNode =>
+      ({ index, conflicts: [], commits: new Map(commits.map(([height, blockHash, appHash]) => [height, { blockHash, appHash }])) }) as unknown as SimNode
+    expect(checkAgreement([node(0, [[1, 'aa', '11']]), node(1, [[1, 'aa', '11']])])).toEqual([])
+    expect(checkAgreement([node(0, [[1, 'aa', '11'], [2, 'bb', '22']]), node(1, [[1, 'aa', '11'], [2, 'cc', '22']])])[0]).toMatch(/fork at height 2/)
+    expect(checkAgreement([node(0, [[1, 'aa', '11']]), node(1, [[1, 'aa', '12']])])[0]).toMatch(/app hash differs at height 1/)
+  })
+})
