@@ -88,6 +88,11 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     },
     clock: systemClock,
     logger: logger.child({ module: 'consensus' }),
+    onEvidence: async (evidence) => {
+      const outcome = await app.addEvidence(evidence)
+      if (!outcome.ok) logger.warn({ id: outcome.id, reason: outcome.reason }, 'evidence refused')
+      else if (outcome.added) logger.warn({ id: outcome.id, kind: evidence.kind, validatorIndex: evidence.first.validatorIndex, height: evidence.first.height }, 'evidence pending')
+    },
   })
   const sync = new BlockSync(driver, network, () => app.latest.height, logger.child({ module: 'sync' }))
 
