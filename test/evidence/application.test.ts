@@ -19,7 +19,7 @@ let clockMs = genesis.genesisTimeMs + 1_000
 const nextTime = () => (clockMs += 1_000)
 
 /** Proposes, validates and commits the next block of `app` (with whatever its pool holds). */
-async function commitNext(app: Application): Promise<{ block: Uint8Array; hash: string }> {
+async function commitNext(app: Application): Promise<{ block: Uint8Array; blockHash: string }> {
   const prepared = await app.prepareProposal(app.latest.height + 1, nextTime(), proposer)
   expect((await app.processProposal(prepared.block, proposer, null)).valid).toBe(true)
   await app.commit(prepared.blockHash, new Uint8Array())

@@ -36,11 +36,14 @@ export function signedProposal(validatorIndex: number, height: number, round: nu
 }
 
 /** Validator `index` prevotes both `a` and `b` at (height, round). */
-export function doublePrevote(index: number, height: number, round: number, a: string | null, b: string | null, chain = chainId): Evidence {
+export type VoteEvidence = Extract<Evidence, { kind: 'duplicateVote' }>
+export type ProposalEvidence = Extract<Evidence, { kind: 'duplicateProposal' }>
+
+export function doublePrevote(index: number, height: number, round: number, a: string | null, b: string | null, chain = chainId): VoteEvidence {
   return { kind: 'duplicateVote', first: signedVote(index, 'prevote', height, round, a, chain), second: signedVote(index, 'prevote', height, round, b, chain) }
 }
 
-export function doubleProposal(index: number, height: number, round: number, a: string, b: string, chain = chainId): Evidence {
+export function doubleProposal(index: number, height: number, round: number, a: string, b: string, chain = chainId): ProposalEvidence {
   return { kind: 'duplicateProposal', first: signedProposal(index, height, round, -1, a, chain), second: signedProposal(index, height, round, -1, b, chain) }
 }
 
