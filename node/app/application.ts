@@ -132,7 +132,8 @@ export class Application {
   async addEvidence(evidence: Evidence): Promise<AddEvidenceOutcome> {
     const canonical = canonicalEvidence(evidence)
     const id = evidenceId(canonical)
-    if (this.evidencePool.has(id)) return { ok: true, id, added: false }
+    // Already pending, or another item for the same offence: nothing to verify (a Byzantine validator can sign many).
+    if (this.evidencePool.has(id) || this.evidencePool.hasSlot(canonical)) return { ok: true, id, added: false }
     const checked = await checkEvidenceAgainst(this.store.state, canonical, this.evidenceRules, this.latestCommit.height + 1)
     if (!checked.ok) return { ok: false, id, reason: checked.reason }
     return { ok: true, id, added: this.evidencePool.add(canonical).added }

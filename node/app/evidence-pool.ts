@@ -32,6 +32,11 @@ export class EvidencePool {
     return this.entries.has(id)
   }
 
+  /** Whether an item for this evidence's offence slot (validator, height, round, step) is pending. */
+  hasSlot(evidence: Evidence): boolean {
+    return this.slots.has(evidenceSlotKey(evidence))
+  }
+
   get(id: string): PendingEvidence | undefined {
     return this.entries.get(id)
   }

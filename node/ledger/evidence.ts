@@ -62,6 +62,16 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 
 /** The stateless part of the rule: signatures, same slot, conflict, age. `blockHeight` is the including block's. */
 export function checkEvidence(evidence: Evidence, rules: EvidenceRules, blockHeight: number): EvidenceCheck {
+  try {
+    return checkEvidenceFields(evidence, rules, blockHeight)
+  } catch (error) {
+    // Only evidence built in-process can get here (decodeEvidence bounds every field): sign bytes refuse a round or
+    // polRound outside u32.
+    return { ok: false, reason: `malformed evidence: ${(error as Error).message}` }
+  }
+}
+
+function checkEvidenceFields(evidence: Evidence, rules: EvidenceRules, blockHeight: number): EvidenceCheck {
   const { first, second } = evidence
   if (first.validatorIndex !== second.validatorIndex) return { ok: false, reason: 'the two messages are from different validators' }
   const publicKey = rules.validatorKeys[first.validatorIndex]

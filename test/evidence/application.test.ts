@@ -194,6 +194,9 @@ describe('evidence in blocks', () => {
     const forged: Evidence = { kind: 'duplicateVote', first: signedVote(1, 'prevote', 1, 0, hashOf(1)), second: signedVote(1, 'prevote', 1, 0, hashOf(2), undefined, generateKeyPair()) }
     expect(await app.addEvidence(forged)).toMatchObject({ ok: false, reason: expect.stringContaining('signature') })
     expect(await app.addEvidence(doublePrevote(1, 2, 0, hashOf(1), hashOf(2)))).toMatchObject({ ok: false, reason: expect.stringContaining('above the block height') })
+    const outOfRange = doublePrevote(1, 1, 0, hashOf(1), hashOf(2))
+    const huge: Evidence = { kind: 'duplicateVote', first: { ...outOfRange.first, round: 2 ** 40 }, second: { ...outOfRange.second, round: 2 ** 40 } }
+    expect(await app.addEvidence(huge)).toMatchObject({ ok: false, reason: expect.stringContaining('malformed evidence') })
     expect(app.evidencePool.size).toBe(0)
   })
 })
