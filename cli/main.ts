@@ -248,6 +248,18 @@ export function buildProgram(): Command {
   queryCommand('batches', 'issued batches', (client) => client.batches())
   queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
   queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])
+  addNodeOption(
+    query
+      .command('evidence')
+      .description('evidence of equivocation: committed (with the block that included it) and pending on this node; or one item by id')
+      .argument('[id]', 'evidence id (64 hex)')
+      .option('--limit <n>', 'items per page', positive)
+      .option('--after <cursor>', 'the `next` cursor of a previous page'),
+  ).action(async (id: string | undefined, options: NodeOptions & { limit?: number; after?: string }) => {
+    const client = new TonneClient(options.node)
+    if (id !== undefined) print(await client.evidenceById(id))
+    else print(await client.evidence({ ...(options.limit === undefined ? {} : { limit: options.limit }), ...(options.after === undefined ? {} : { after: options.after }) }))
+  })
 
   addNodeOption(
     program

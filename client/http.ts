@@ -68,6 +68,45 @@ export interface SubmitResponse {
   result?: TxResultView
 }
 
+/** A signed vote or proposal header inside evidence, as JSON (bytes as hex). */
+export interface EvidenceMessageView {
+  /** Votes only. */
+  type?: 'prevote' | 'precommit'
+  height: number
+  round: number
+  /** Proposals only. */
+  polRound?: number
+  blockHash: string | null
+  validatorIndex: number
+  signature: string
+}
+
+export interface EvidenceView {
+  id: string
+  /** 'committed': in the ledger (with the including block); 'pending': only in this node's pool. */
+  status: 'committed' | 'pending'
+  kind: 'duplicateVote' | 'duplicateProposal'
+  validatorIndex: number
+  validatorName: string | null
+  validator: string | null
+  height: number
+  round: number
+  step: 'prevote' | 'precommit' | 'proposal'
+  first: EvidenceMessageView
+  second: EvidenceMessageView
+  /** Canonical evidence bytes (encodeEvidence in client/wire.ts), hex: decodeEvidence and verify them yourself. */
+  bytes: string
+  includedHeight?: number
+  includedIndex?: number
+  includedTimeMs?: number
+}
+
+export interface EvidenceList {
+  items: EvidenceView[]
+  next: string | null
+  pending: EvidenceView[]
+}
+
 export class HttpError extends Error {
   override readonly name = 'HttpError'
   constructor(
@@ -162,6 +201,19 @@ export class TonneClient {
     const params = new URLSearchParams()
     for (const [key, value] of Object.entries(query)) params.set(key, String(value))
     return this.request('GET', `/provenance?${params.toString()}`)
+  }
+
+  /** Committed evidence in ledger order (`next` is the cursor for `after`), and this node's pending evidence. */
+  evidence(options: { limit?: number; after?: string } = {}): Promise<EvidenceList> {
+    const params = new URLSearchParams()
+    if (options.limit !== undefined) params.set('limit', String(options.limit))
+    if (options.after !== undefined) params.set('after', options.after)
+    const query = params.toString()
+    return this.request('GET', query === '' ? '/evidence' : `/evidence?${query}`)
+  }
+
+  evidenceById(id: string): Promise<EvidenceView> {
+    return this.request('GET', `/evidence/${encodeURIComponent(id)}`)
   }
 
   /** Polls GET /txs/:id until the transaction is committed or the timeout passes. */

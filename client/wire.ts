@@ -21,6 +21,10 @@ export const BLOCK_TXS_MAX = 2_000
 export const BLOCK_BYTES_MAX = 8 * 1024 * 1024
 export const CHAIN_ID_LENGTH_MAX = 64
 export const STRING_FIELD_LENGTH_MAX = 4_096
+/** Evidence items a block may carry (a valid block holds at most one per offence slot; see node/ledger/evidence.ts). */
+export const BLOCK_EVIDENCE_MAX = 100
+/** Encoded size of one evidence item: two votes or proposal headers are about 300 bytes. */
+export const EVIDENCE_BYTES_MAX = 1_024
 
 // ---------------------------------------------------------------------------------------------------------
 // Canonical msgpack: no records/structures (plain maps), integers as the smallest msgpack int, binary as bin.
@@ -322,16 +326,20 @@ export interface BlockHeader {
   appHash: Uint8Array
   /** Consensus public key of the proposer. */
   proposer: Uint8Array
+  /** evidenceHashOf(block.evidence): sha256 over the concatenated evidence ids, so the block hash covers them. */
+  evidenceHash: Uint8Array
 }
 
 export interface Block {
   header: BlockHeader
   /** Signed transactions, as encodeSignedTx bytes. */
   txs: Uint8Array[]
+  /** Evidence of equivocation committed by this block, in block order (encoded with encodeEvidence). */
+  evidence: Evidence[]
 }
 
 export function encodeBlockHeader(header: BlockHeader): Uint8Array {
-  return encode([header.chainId, header.height, header.timeMs, header.previousBlockHash, header.txsHash, header.appHash, header.proposer])
+  return encode([header.chainId, header.height, header.timeMs, header.previousBlockHash, header.txsHash, header.appHash, header.proposer, header.evidenceHash])
 }
 
 export function blockHash(header: BlockHeader): Uint8Array {
@@ -339,7 +347,7 @@ export function blockHash(header: BlockHeader): Uint8Array {
 }
 
 export function encodeBlock(block: Block): Uint8Array {
-  return encode([encodeBlockHeader(block.header), block.txs])
+  return encode([encodeBlockHeader(block.header), block.txs, block.evidence.map(encodeEvidence)])
 }
 
 /** Commits to every byte of every transaction, signatures included, so a relay cannot alter a block unnoticed. */
@@ -349,13 +357,14 @@ export function txsHash(txs: Uint8Array[]): Uint8Array {
 
 export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
   const value = decode(bytes)
-  if (!Array.isArray(value) || value.length !== 7) throw new WireError('MALFORMED_BLOCK', 'a block header is an array of 7 fields')
-  const [chainId, height, timeMs, previousBlockHash, txsHashValue, appHash, proposer] = value as unknown[]
+  if (!Array.isArray(value) || value.length !== 8) throw new WireError('MALFORMED_BLOCK', 'a block header is an array of 8 fields')
+  const [chainId, height, timeMs, previousBlockHash, txsHashValue, appHash, proposer, evidenceHashValue] = value as unknown[]
   if (typeof chainId !== 'string') throw new WireError('MALFORMED_BLOCK', 'header chainId must be a string')
   if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) throw new WireError('MALFORMED_BLOCK', 'header height must be a positive integer')
   if (typeof timeMs !== 'number' || !Number.isSafeInteger(timeMs) || timeMs < 0) throw new WireError('MALFORMED_BLOCK', 'header timeMs must be a non-negative integer')
   if (!isBytes(previousBlockHash, 32) || !isBytes(txsHashValue, 32) || !isBytes(appHash, 32)) throw new WireError('MALFORMED_BLOCK', 'header hashes must be 32 bytes')
   if (!isBytes(proposer, 32)) throw new WireError('MALFORMED_BLOCK', 'header proposer must be a 32-byte key')
+  if (!isBytes(evidenceHashValue, 32)) throw new WireError('MALFORMED_BLOCK', 'header evidence hash must be 32 bytes')
   return {
     chainId,
     height,
@@ -364,18 +373,28 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
     txsHash: new Uint8Array(txsHashValue),
     appHash: new Uint8Array(appHash),
     proposer: new Uint8Array(proposer),
+    evidenceHash: new Uint8Array(evidenceHashValue),
   }
 }
 
 export function decodeBlock(bytes: Uint8Array): Block {
   if (bytes.length > BLOCK_BYTES_MAX) throw new WireError('BLOCK_TOO_LARGE', `block is ${bytes.length} bytes, more than ${BLOCK_BYTES_MAX}`)
   const value = decode(bytes)
-  if (!Array.isArray(value) || value.length !== 2) throw new WireError('MALFORMED_BLOCK', 'a block is an array [header, txs]')
-  const [headerBytes, txs] = value as unknown[]
+  if (!Array.isArray(value) || value.length !== 3) throw new WireError('MALFORMED_BLOCK', 'a block is an array [header, txs, evidence]')
+  const [headerBytes, txs, evidence] = value as unknown[]
   if (!isBytes(headerBytes)) throw new WireError('MALFORMED_BLOCK', 'block header must be binary')
   if (!Array.isArray(txs) || txs.length > BLOCK_TXS_MAX) throw new WireError('MALFORMED_BLOCK', `block txs must be an array of at most ${BLOCK_TXS_MAX}`)
   for (const tx of txs) if (!isBytes(tx)) throw new WireError('MALFORMED_BLOCK', 'each block tx must be binary')
-  return { header: decodeBlockHeader(headerBytes), txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)) }
+  if (!Array.isArray(evidence) || evidence.length > BLOCK_EVIDENCE_MAX) throw new WireError('MALFORMED_BLOCK', `block evidence must be an array of at most ${BLOCK_EVIDENCE_MAX}`)
+  const items = evidence.map((item: unknown, index) => {
+    if (!isBytes(item)) throw new WireError('MALFORMED_BLOCK', 'each block evidence item must be binary')
+    try {
+      return decodeEvidence(item)
+    } catch (error) {
+      throw new WireError('MALFORMED_BLOCK', `evidence ${index}: ${(error as Error).message}`)
+    }
+  })
+  return { header: decodeBlockHeader(headerBytes), txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)), evidence: items }
 }
 
 export const ZERO_HASH = new Uint8Array(32)
@@ -515,6 +534,125 @@ export function decodeConsensusMessage(bytes: Uint8Array): ConsensusMessage {
     }
   }
   throw new WireError('MALFORMED_MESSAGE', 'unknown consensus message')
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Evidence of equivocation: two conflicting messages signed by one validator for the same slot. Self-contained:
+// anyone holding the genesis validator keys can check it with voteSignBytes / proposalSignBytes. For votes both
+// full signed votes; for proposals both signed proposal headers (not the blocks).
+//
+// Canonical encoding: [kind, messageA, messageB] where each message is its field array and A's msgpack bytes sort
+// strictly before B's, so the evidence of (A, B) and of (B, A) is the same bytes and the same id. Only that exact
+// encoding decodes (decodeEvidence re-encodes and compares), so bytes and evidence correspond one to one.
+export const EVIDENCE_KINDS = ['duplicateVote', 'duplicateProposal'] as const
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number]
+
+export type Evidence = { kind: 'duplicateVote'; first: Vote; second: Vote } | { kind: 'duplicateProposal'; first: Proposal; second: Proposal }
+
+function voteFields(vote: Vote): unknown[] {
+  return [vote.type, vote.height, vote.round, vote.blockHash, vote.validatorIndex, vote.signature]
+}
+
+function proposalFields(proposal: Proposal): unknown[] {
+  return [proposal.height, proposal.round, proposal.polRound, proposal.blockHash, proposal.validatorIndex, proposal.signature]
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length)
+  for (let index = 0; index < length; index += 1) {
+    const difference = (a[index] as number) - (b[index] as number)
+    if (difference !== 0) return difference
+  }
+  return a.length - b.length
+}
+
+/** The same evidence with its two messages in canonical order (by the msgpack bytes of their fields). */
+export function canonicalEvidence(evidence: Evidence): Evidence {
+  if (evidence.kind === 'duplicateVote') {
+    const swap = compareBytes(encode(voteFields(evidence.first)), encode(voteFields(evidence.second))) > 0
+    return swap ? { kind: evidence.kind, first: evidence.second, second: evidence.first } : evidence
+  }
+  const swap = compareBytes(encode(proposalFields(evidence.first)), encode(proposalFields(evidence.second))) > 0
+  return swap ? { kind: evidence.kind, first: evidence.second, second: evidence.first } : evidence
+}
+
+/** Canonical bytes of an evidence item (message order does not matter). */
+export function encodeEvidence(evidence: Evidence): Uint8Array {
+  const canonical = canonicalEvidence(evidence)
+  if (canonical.kind === 'duplicateVote') return encode([canonical.kind, voteFields(canonical.first), voteFields(canonical.second)])
+  return encode([canonical.kind, proposalFields(canonical.first), proposalFields(canonical.second)])
+}
+
+/** The evidence id: sha256 of its canonical encoding, as hex. */
+export function evidenceId(evidence: Evidence): string {
+  return hashHex(encodeEvidence(evidence))
+}
+
+/** Commits to every evidence item of a block: sha256 over the concatenated sha256 of each canonical encoding. */
+export function evidenceHashOf(evidence: Evidence[]): Uint8Array {
+  return hash(concatBytes(...evidence.map((item) => hash(encodeEvidence(item)))))
+}
+
+function evidenceInt(value: unknown, what: string, minimum: number, maximum: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) throw new WireError('MALFORMED_EVIDENCE', `${what} must be an integer from ${minimum} to ${maximum}`)
+  return value
+}
+
+function decodeEvidenceVote(value: unknown): Vote {
+  if (!Array.isArray(value) || value.length !== 6) throw new WireError('MALFORMED_EVIDENCE', 'an evidence vote is [type, height, round, blockHash, validatorIndex, signature]')
+  const [type, height, round, hashValue, validatorIndex, signature] = value as unknown[]
+  if (type !== 'prevote' && type !== 'precommit') throw new WireError('MALFORMED_EVIDENCE', 'vote type must be prevote or precommit')
+  if (!(hashValue === null || isBytes(hashValue, 32))) throw new WireError('MALFORMED_EVIDENCE', 'vote block hash must be 32 bytes or nil')
+  if (!isBytes(signature, 64)) throw new WireError('MALFORMED_EVIDENCE', 'vote signature must be 64 bytes')
+  return {
+    type,
+    height: evidenceInt(height, 'height', 1, Number.MAX_SAFE_INTEGER),
+    round: evidenceInt(round, 'round', 0, U32_MAX),
+    blockHash: hashValue === null ? null : new Uint8Array(hashValue),
+    validatorIndex: evidenceInt(validatorIndex, 'validatorIndex', 0, U32_MAX),
+    signature: new Uint8Array(signature),
+  }
+}
+
+function decodeEvidenceProposal(value: unknown): Proposal {
+  if (!Array.isArray(value) || value.length !== 6) throw new WireError('MALFORMED_EVIDENCE', 'an evidence proposal is [height, round, polRound, blockHash, validatorIndex, signature]')
+  const [height, round, polRound, hashValue, validatorIndex, signature] = value as unknown[]
+  if (!isBytes(hashValue, 32)) throw new WireError('MALFORMED_EVIDENCE', 'proposal block hash must be 32 bytes')
+  if (!isBytes(signature, 64)) throw new WireError('MALFORMED_EVIDENCE', 'proposal signature must be 64 bytes')
+  return {
+    height: evidenceInt(height, 'height', 1, Number.MAX_SAFE_INTEGER),
+    round: evidenceInt(round, 'round', 0, U32_MAX),
+    polRound: evidenceInt(polRound, 'polRound', -1, U32_MAX - 1),
+    blockHash: new Uint8Array(hashValue),
+    validatorIndex: evidenceInt(validatorIndex, 'validatorIndex', 0, U32_MAX),
+    signature: new Uint8Array(signature),
+  }
+}
+
+/**
+ * Decodes untrusted evidence bytes: structure, field ranges and canonical form (two different messages, in
+ * canonical order, encoded exactly as encodeEvidence does). Whether they really conflict and whose signatures they
+ * carry is the ledger's rule (node/ledger/evidence.ts). Throws WireError MALFORMED_EVIDENCE.
+ */
+export function decodeEvidence(bytes: Uint8Array): Evidence {
+  if (bytes.length > EVIDENCE_BYTES_MAX) throw new WireError('MALFORMED_EVIDENCE', `evidence is ${bytes.length} bytes, more than ${EVIDENCE_BYTES_MAX}`)
+  let value: unknown
+  try {
+    value = decode(bytes)
+  } catch (error) {
+    throw new WireError('MALFORMED_EVIDENCE', (error as Error).message)
+  }
+  if (!Array.isArray(value) || value.length !== 3) throw new WireError('MALFORMED_EVIDENCE', 'evidence is an array [kind, first, second]')
+  const [kind, first, second] = value as unknown[]
+  let evidence: Evidence
+  if (kind === 'duplicateVote') evidence = { kind, first: decodeEvidenceVote(first), second: decodeEvidenceVote(second) }
+  else if (kind === 'duplicateProposal') evidence = { kind, first: decodeEvidenceProposal(first), second: decodeEvidenceProposal(second) }
+  else throw new WireError('MALFORMED_EVIDENCE', 'evidence kind must be duplicateVote or duplicateProposal')
+  const [firstBytes, secondBytes] =
+    evidence.kind === 'duplicateVote' ? [encode(voteFields(evidence.first)), encode(voteFields(evidence.second))] : [encode(proposalFields(evidence.first)), encode(proposalFields(evidence.second))]
+  if (compareBytes(firstBytes, secondBytes) >= 0) throw new WireError('MALFORMED_EVIDENCE', 'evidence messages must differ and be in canonical order')
+  if (compareBytes(encodeEvidence(evidence), bytes) !== 0) throw new WireError('MALFORMED_EVIDENCE', 'evidence is not in its canonical encoding')
+  return evidence
 }
 
 // ---------------------------------------------------------------------------------------------------------

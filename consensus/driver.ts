@@ -17,6 +17,8 @@ import {
   type ConsensusMessage,
   type VoteType,
 } from '../client/wire.ts'
+import type { Evidence } from '../client/wire.ts'
+import type { EquivocationOutput, ProposalEquivocationOutput } from './index.ts'
 import { initialState, outputsAfterRestore, proposerIndex, quorumSize, ROUNDS_AHEAD_MAX, step, type ConsensusConfig, type ConsensusInput, type ConsensusOutput, type ConsensusState } from './index.ts'
 
 /** Peer messages waiting in the serial queue, by count and by bytes; beyond either, new ones are ignored. */
@@ -116,6 +118,12 @@ export interface DriverOptions {
   signerStore: SignerStore
   clock: Clock
   logger: Logger
+  /**
+   * Called with the evidence of each equivocation the core reports (two conflicting signed votes, or proposals, of one
+   * validator; see evidenceFromOutput), inside the serial queue, awaited. The core reports a re-delivered
+   * equivocation again, so the callee deduplicates. A failure is logged and changes nothing else.
+   */
+  onEvidence?: (evidence: Evidence) => void | Promise<unknown>
 }
 
 export type Verdict = 'accept' | 'reject' | 'ignore'
@@ -487,8 +495,15 @@ export class ConsensusDriver {
         this.timers.add(timer)
         return
       }
-      case 'equivocation': {
-        this.options.logger.warn({ first: output.first, second: output.second }, 'equivocation observed')
+      case 'equivocation':
+      case 'proposalEquivocation': {
+        this.options.logger.warn({ type: output.type, first: output.first, second: output.second }, 'equivocation observed')
+        if (this.options.onEvidence === undefined) return
+        try {
+          await this.options.onEvidence(evidenceFromOutput(output))
+        } catch (error) {
+          this.options.logger.warn({ error: (error as Error).message }, 'evidence handler failed')
+        }
         return
       }
       default:
@@ -556,6 +571,30 @@ export class ConsensusDriver {
       this.scheduleRebroadcast()
     }, REBROADCAST_INTERVAL_MS)
   }
+}
+
+/** The wire evidence (client/wire.ts) of an equivocation reported by the core: both signed messages, in full. */
+export function evidenceFromOutput(output: EquivocationOutput | ProposalEquivocationOutput): Evidence {
+  if (output.type === 'equivocation') {
+    const vote = (entry: EquivocationOutput['first']) => ({
+      type: entry.voteType,
+      height: entry.height,
+      round: entry.round,
+      blockHash: entry.value === null ? null : hexToBytes(entry.value),
+      validatorIndex: entry.validatorIndex,
+      signature: hexToBytes(entry.signature),
+    })
+    return { kind: 'duplicateVote', first: vote(output.first), second: vote(output.second) }
+  }
+  const proposal = (entry: ProposalEquivocationOutput['first']) => ({
+    height: entry.height,
+    round: entry.round,
+    polRound: entry.polRound,
+    blockHash: hexToBytes(entry.value),
+    validatorIndex: entry.validatorIndex,
+    signature: hexToBytes(entry.signature),
+  })
+  return { kind: 'duplicateProposal', first: proposal(output.first), second: proposal(output.second) }
 }
 
 export function encodeSignerState(state: SignerState): Uint8Array {

@@ -66,6 +66,12 @@ export function createConsensusDriver(options: ValidatorOptions): ConsensusDrive
     signerStore: signerStoreOf(options.store),
     clock: options.clock,
     logger: options.logger,
+    // Each equivocation the core reports becomes pending evidence, for this node's next proposal to include.
+    onEvidence: async (evidence) => {
+      const outcome = await options.app.addEvidence(evidence)
+      if (!outcome.ok) options.logger.warn({ id: outcome.id, reason: outcome.reason }, 'evidence refused')
+      else if (outcome.added) options.logger.warn({ id: outcome.id, kind: evidence.kind, validatorIndex: evidence.first.validatorIndex, height: evidence.first.height }, 'evidence pending')
+    },
   })
 }
 

@@ -2,9 +2,11 @@
 // 4xx with { code, message } and changes nothing.
 import Fastify, { type FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { bytesToHex, decode, decodeBlock, decodeCertificate, decodeTx, decodeSignedTx, hexToBytes, txId, type Genesis } from '../../client/wire.ts'
+import { bytesToHex, decode, decodeBlock, decodeCertificate, decodeEvidence, decodeTx, decodeSignedTx, encodeEvidence, hexToBytes, txId, type Evidence, type Genesis } from '../../client/wire.ts'
 import type { Application } from '../app/application.ts'
 import { txResultKey } from '../app/execute.ts'
+import { evidenceSlot, getEvidence, listEvidence } from '../ledger/evidence.ts'
+import type { EvidenceRecord } from '../ledger/keys.ts'
 import * as queries from '../ledger/queries.ts'
 
 export const HTTP_BODY_BYTES_MAX = 256 * 1024
@@ -152,7 +154,30 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
         return { id: txId(txBytes), kind: tx.kind, sender: tx.sender, nonce: tx.nonce, body: tx.body, result: results[index] ?? null }
       }),
       certificate,
+      evidence: block.evidence.map((item) => ({ kind: item.kind, first: item.first, second: item.second })),
     })
+  })
+
+  // Evidence of equivocation: committed (in the ledger state, with the block that included it) and, separately,
+  // pending in this node's pool (observed, not yet in a block; another node may know other pending evidence).
+  const evidenceCursor = z.string().regex(/^\d{16}\/\d{16}$/, 'must be a cursor from a previous page (next)')
+  server.get('/evidence', async (request) => {
+    const query = parse(z.object({ limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: evidenceCursor.optional() }).strict(), request.query, 'query')
+    const page = await listEvidence(app.store.state, query.limit, query.after)
+    return {
+      items: page.items.map((record) => committedEvidenceView(genesis, record)),
+      next: page.next,
+      pending: app.evidencePool.pending(query.limit).map((entry) => pendingEvidenceView(genesis, entry.id, entry.evidence)),
+    }
+  })
+
+  server.get('/evidence/:id', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'evidence id')
+    const record = await getEvidence(app.store.state, id)
+    if (record !== undefined) return committedEvidenceView(genesis, record)
+    const pending = app.evidencePool.get(id)
+    if (pending !== undefined) return pendingEvidenceView(genesis, pending.id, pending.evidence)
+    throw new ApiError(404, 'NOT_FOUND', `no evidence ${id}`)
   })
 
   server.get('/accounts/:id', async (request) => {
@@ -207,6 +232,34 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   })
 
   return server
+}
+
+function evidenceMessagesView(genesis: Genesis, id: string, evidence: Evidence): Record<string, unknown> {
+  const slot = evidenceSlot(evidence)
+  const validator = genesis.validators[slot.validatorIndex]
+  return {
+    id,
+    kind: evidence.kind,
+    validatorIndex: slot.validatorIndex,
+    validatorName: validator?.name ?? null,
+    validator: validator?.publicKey ?? null,
+    height: slot.height,
+    round: slot.round,
+    step: slot.step,
+    first: toJson(evidence.first),
+    second: toJson(evidence.second),
+    // The canonical bytes (encodeEvidence), hex: what the block carried and what the id hashes.
+    bytes: bytesToHex(encodeEvidence(evidence)),
+  }
+}
+
+function committedEvidenceView(genesis: Genesis, record: EvidenceRecord): Record<string, unknown> {
+  const view = evidenceMessagesView(genesis, record.id, decodeEvidence(record.evidence))
+  return { status: 'committed', ...view, includedHeight: record.includedHeight, includedIndex: record.includedIndex, includedTimeMs: record.includedTimeMs }
+}
+
+function pendingEvidenceView(genesis: Genesis, id: string, evidence: Evidence): Record<string, unknown> {
+  return { status: 'pending', ...evidenceMessagesView(genesis, id, evidence) }
 }
 
 /** A signed transaction from the request: raw bytes (application/octet-stream) or JSON { "tx": "<hex>" }. */

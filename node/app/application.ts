@@ -2,21 +2,30 @@
 // proposal, process (validate) a proposal, finalize and commit a block. Consensus never reaches past this.
 import {
   BLOCK_BYTES_MAX,
+  BLOCK_EVIDENCE_MAX,
   blockHash as computeBlockHash,
   bytesToHex,
+  canonicalEvidence,
   decodeBlock,
   encode,
   encodeBlock,
+  evidenceHashOf,
+  evidenceId,
+  EVIDENCE_BYTES_MAX,
+  hexToBytes,
   txsHash,
   ZERO_HASH,
   type Block,
+  type Evidence,
   type Genesis,
   type TxResult,
 } from '../../client/wire.ts'
+import { checkEvidenceAgainst, type EvidenceRules } from '../ledger/evidence.ts'
 import { genesisWrites, nextNonceOf } from '../ledger/index.ts'
 import { Mempool, type AddOutcome } from '../mempool/mempool.ts'
 import { nextAppHash, type Write } from '../state/view.ts'
 import type { LatestCommit, Store } from '../storage/store.ts'
+import { EvidencePool } from './evidence-pool.ts'
 import { executeTxs, type Execution } from './execute.ts'
 import { TxVerifier, type CheckedTx, type SignatureVerifier } from './verified.ts'
 
@@ -39,7 +48,12 @@ export interface CommittedEvent {
   blockHash: string
   txIds: string[]
   results: TxResult[]
+  /** Ids of the evidence items the block committed. */
+  evidenceIds: string[]
 }
+
+/** Answer of addEvidence: `added` is false when the pool already had it (or another item for its slot) or is full. */
+export type AddEvidenceOutcome = { ok: true; id: string; added: boolean } | { ok: false; id: string; reason: string }
 
 export type SubmitOutcome = AddOutcome | { ok: false; code: string; message: string }
 
@@ -53,6 +67,8 @@ interface CachedExecution {
 export class Application {
   readonly mempool: Mempool
   readonly verifier: TxVerifier
+  readonly evidencePool = new EvidencePool()
+  readonly evidenceRules: EvidenceRules
   private latestCommit: LatestCommit
   private readonly executions = new Map<string, CachedExecution>()
   private readonly commitListeners = new Set<(event: CommittedEvent) => void>()
@@ -67,6 +83,7 @@ export class Application {
     this.latestCommit = latest
     this.mempool = mempool
     this.verifier = new TxVerifier(genesis.chainId, undefined, verify)
+    this.evidenceRules = { chainId: genesis.chainId, validatorKeys: genesis.validators.map((validator) => hexToBytes(validator.publicKey)) }
   }
 
   static async open(genesis: Genesis, store: Store, mempool = new Mempool(), options: { verify?: SignatureVerifier } = {}): Promise<Application> {
@@ -109,14 +126,30 @@ export class Application {
     return { ...outcome, checked }
   }
 
+  /**
+   * Evidence of equivocation observed by this node (the consensus driver's onEvidence): checked by the ledger's rule
+   * as it would be in the next block, then kept in the pool until a block commits it. Bad evidence changes nothing.
+   */
+  async addEvidence(evidence: Evidence): Promise<AddEvidenceOutcome> {
+    const canonical = canonicalEvidence(evidence)
+    const id = evidenceId(canonical)
+    // Already pending, or another item for the same offence: nothing to verify (a Byzantine validator can sign many).
+    if (this.evidencePool.has(id) || this.evidencePool.hasSlot(canonical)) return { ok: true, id, added: false }
+    const checked = await checkEvidenceAgainst(this.store.state, canonical, this.evidenceRules, this.latestCommit.height + 1)
+    if (!checked.ok) return { ok: false, id, reason: checked.reason }
+    return { ok: true, id, added: this.evidencePool.add(canonical).added }
+  }
+
   /** PrepareProposal: a block of mempool transactions on top of the latest commit, executed to get its app hash. */
   async prepareProposal(height: number, timeMs: number, proposer: Uint8Array): Promise<{ block: Uint8Array; blockHash: string }> {
     this.assertNextHeight(height)
     const blockTimeMs = Math.max(timeMs, this.latestCommit.timeMs + 1)
     const nonces = new Map<string, number>()
     for (const senderHex of this.mempool.senderHexes()) nonces.set(senderHex, await this.nextNonce(senderHex))
-    const candidates = this.mempool.reap(PROPOSAL_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024, (senderHex) => nonces.get(senderHex) ?? 0)
-    const executed = await executeTxs(this.store.state, candidates, { height, timeMs: blockTimeMs }, this.latestCommit.appHash, 'propose')
+    // Room for the header and the evidence too, so the block stays within BLOCK_BYTES_MAX.
+    const candidates = this.mempool.reap(PROPOSAL_TXS_MAX, BLOCK_BYTES_MAX - 64 * 1024 - BLOCK_EVIDENCE_MAX * EVIDENCE_BYTES_MAX, (senderHex) => nonces.get(senderHex) ?? 0)
+    const evidenceCandidates = this.evidencePool.pending(BLOCK_EVIDENCE_MAX).map((entry) => entry.evidence)
+    const executed = await executeTxs(this.store.state, candidates, { height, timeMs: blockTimeMs }, this.latestCommit.appHash, 'propose', { items: evidenceCandidates, rules: this.evidenceRules })
     if ('invalid' in executed) throw new Error(`proposal execution failed: ${executed.invalid}`)
     const execution = executed
     const checked = execution.included
@@ -130,8 +163,10 @@ export class Application {
         txsHash: txsHash(txs),
         appHash: execution.appHash,
         proposer,
+        evidenceHash: evidenceHashOf(execution.evidence),
       },
       txs,
+      evidence: execution.evidence,
     }
     const blockBytes = encodeBlock(block)
     const hash = bytesToHex(computeBlockHash(block.header))
@@ -173,13 +208,14 @@ export class Application {
     // Transactions that do not match the header's txsHash are not the block that hash names (a relay may have
     // altered them): no block hash is reported, so the proposal they came with is ignored, not judged invalid.
     if (!equalBytes(txsHash(block.txs), header.txsHash)) return { valid: false, reason: 'transactions do not match the header txs hash' }
+    if (!equalBytes(evidenceHashOf(block.evidence), header.evidenceHash)) return { valid: false, reason: 'evidence does not match the header evidence hash' }
     const checked: CheckedTx[] = []
     for (const [index, bytes] of block.txs.entries()) {
       const result = this.verifier.check(bytes)
       if (!result.ok) return { valid: false, reason: `transaction ${index}: ${result.code}: ${result.message}`, blockHash: hash }
       checked.push(result.checked)
     }
-    const execution = await executeTxs(this.store.state, checked, { height: header.height, timeMs: header.timeMs }, latest.appHash, 'validate')
+    const execution = await executeTxs(this.store.state, checked, { height: header.height, timeMs: header.timeMs }, latest.appHash, 'validate', { items: block.evidence, rules: this.evidenceRules })
     if ('invalid' in execution) return { valid: false, reason: execution.invalid, blockHash: hash }
     if (!equalBytes(execution.appHash, header.appHash)) return { valid: false, reason: `app hash mismatch: block says ${bytesToHex(header.appHash)}, executing it gives ${bytesToHex(execution.appHash)}`, blockHash: hash }
     this.cache(hash, { block, blockBytes, checked, execution })
@@ -218,7 +254,8 @@ export class Application {
     for (const senderHex of this.mempool.senderHexes()) nonces.set(senderHex, await this.nextNonce(senderHex))
     this.mempool.update(ids, (senderHex) => nonces.get(senderHex) ?? 0)
     for (const id of ids) this.verifier.forget(id)
-    const event: CommittedEvent = { height: block.header.height, blockHash: blockHashHex, txIds: ids, results: execution.results }
+    this.evidencePool.update(block.header.height, execution.evidence)
+    const event: CommittedEvent = { height: block.header.height, blockHash: blockHashHex, txIds: ids, results: execution.results, evidenceIds: execution.evidence.map(evidenceId) }
     for (const listener of this.commitListeners) {
       try {
         listener(event)

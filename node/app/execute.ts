@@ -1,6 +1,7 @@
 // Executes the transactions of one block against committed state, deterministically: the same state and the same
 // block give the same writes, results and app hash on every honest node.
-import { encode, RESULT_CODES, type TxResult } from '../../client/wire.ts'
+import { encode, RESULT_CODES, type Evidence, type TxResult } from '../../client/wire.ts'
+import { applyEvidence, type EvidenceRules } from '../ledger/evidence.ts'
 import { applyTx } from '../ledger/index.ts'
 import { nextAppHash, StateView, type StateReader, type Write } from '../state/view.ts'
 import type { CheckedTx } from './verified.ts'
@@ -18,6 +19,14 @@ export interface Execution {
   results: TxResult[]
   /** The transactions the block holds, in order (for a proposal: the candidates that could be included). */
   included: CheckedTx[]
+  /** The evidence the block holds, in order (for a proposal: the candidates that are valid). */
+  evidence: Evidence[]
+}
+
+/** A block's evidence and the chain facts its rule needs (node/ledger/evidence.ts). */
+export interface EvidenceInput {
+  items: Evidence[]
+  rules: EvidenceRules
 }
 
 export interface ExecutionContext {
@@ -33,7 +42,14 @@ export interface ExecutionContext {
  */
 export type ExecutionMode = 'propose' | 'validate'
 
-export async function executeTxs(state: StateReader, txs: CheckedTx[], context: ExecutionContext, previousAppHash: Uint8Array, mode: ExecutionMode): Promise<Execution | { invalid: string }> {
+export async function executeTxs(
+  state: StateReader,
+  txs: CheckedTx[],
+  context: ExecutionContext,
+  previousAppHash: Uint8Array,
+  mode: ExecutionMode,
+  evidence?: EvidenceInput,
+): Promise<Execution | { invalid: string }> {
   const view = new StateView(state)
   const results: TxResult[] = []
   const included: CheckedTx[] = []
@@ -53,6 +69,13 @@ export async function executeTxs(state: StateReader, txs: CheckedTx[], context: 
     results.push(result)
     included.push(checked)
   }
+  // Evidence after the transactions: its records use keys no transaction rule touches, so the order is a convention.
+  let includedEvidence: Evidence[] = []
+  if (evidence !== undefined && evidence.items.length > 0) {
+    const applied = await applyEvidence(view, evidence.items, evidence.rules, context, mode)
+    if ('invalid' in applied) return applied
+    includedEvidence = applied.included
+  }
   const writes = view.writes()
-  return { writes, appHash: nextAppHash(previousAppHash, writes), results, included }
+  return { writes, appHash: nextAppHash(previousAppHash, writes), results, included, evidence: includedEvidence }
 }

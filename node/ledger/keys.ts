@@ -14,7 +14,7 @@
 //   could return a range of VCS/1 and miss a real overlap: test/ledger/batch-issue.test.ts has the case.)
 //
 // Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
-import { decode, encode, type BatchIssueBody, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
+import { decode, encode, type BatchIssueBody, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
 import type { StateReader, RangeOptions } from '../state/view.ts'
 import { invariant } from './result.ts'
 
@@ -42,6 +42,12 @@ export const PREFIX = {
   event: 'event/',
   /** eventcount/<batchId> -> number: how many events the batch has (the next seq), so appending is a get, not a range read. */
   eventCount: 'eventcount/',
+  /** evidence/<evidenceId> -> EvidenceRecord: committed evidence of equivocation (node/ledger/evidence.ts). */
+  evidence: 'evidence/',
+  /** evidenceorder/<padded includedHeight>/<padded includedIndex> -> evidence id: committed evidence in ledger order. */
+  evidenceOrder: 'evidenceorder/',
+  /** evidenceslot/<step>/<padded validatorIndex>/<padded height>/<padded round> -> evidence id: one per offence. */
+  evidenceSlot: 'evidenceslot/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -116,6 +122,27 @@ export interface EventRecord {
   details: Record<string, string>
 }
 
+/** The consensus step an offence was committed in: the vote type, or 'proposal'. */
+export type EvidenceStep = 'prevote' | 'precommit' | 'proposal'
+
+/** Committed evidence of equivocation: the offence (validator, height, round, step) and where the ledger recorded it. */
+export interface EvidenceRecord {
+  id: string
+  kind: EvidenceKind
+  validatorIndex: number
+  /** The validator's consensus public key (hex), from genesis. */
+  validator: string
+  height: number
+  round: number
+  step: EvidenceStep
+  /** Height, time and position (in the block's evidence list) of the block that committed it. */
+  includedHeight: number
+  includedTimeMs: number
+  includedIndex: number
+  /** The canonical evidence bytes (encodeEvidence): both signed messages, verifiable by anyone. */
+  evidence: Uint8Array
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Key builders.
 
@@ -142,6 +169,10 @@ export const keys = {
   eventPrefix: (batchId: string): string => `${PREFIX.event}${batchId}/`,
   event: (batchId: string, seq: number): string => `${PREFIX.event}${batchId}/${padInteger(seq)}`,
   eventCount: (batchId: string): string => `${PREFIX.eventCount}${batchId}`,
+  evidence: (id: string): string => `${PREFIX.evidence}${id}`,
+  evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
+  evidenceSlot: (step: EvidenceStep, validatorIndex: number, height: number, round: number): string =>
+    `${PREFIX.evidenceSlot}${step}/${padInteger(validatorIndex)}/${padInteger(height)}/${padInteger(round)}`,
 }
 
 /** Range options selecting every key that starts with `prefix`. */

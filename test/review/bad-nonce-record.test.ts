@@ -3,7 +3,7 @@
 // submittable and commits normally once its nonce comes due. README: "A transaction with the wrong nonce is
 // rejected (BAD_NONCE) and changes nothing."
 import { afterAll, describe, expect, it } from 'vitest'
-import { bytesToHex, encodeBlock, txsHash, blockHash } from '../../client/wire.ts'
+import { bytesToHex, encodeBlock, evidenceHashOf, txsHash, blockHash } from '../../client/wire.ts'
 import { executeTxs } from '../../node/app/execute.ts'
 import { cleanup, chainId, genesis, openApp, registerProjectTx, validatorKeys } from './helpers.ts'
 import { TxVerifier } from '../../node/app/verified.ts'
@@ -24,8 +24,8 @@ describe('a transaction with a future nonce in a block', () => {
     const proposed = await executeTxs(app.store.state, [checked.checked], context, latest.appHash, 'propose')
     expect('included' in proposed && proposed.included).toEqual([])
     // A block that holds it anyway (with any app hash) is refused.
-    const header = { chainId, height: 1, timeMs: context.timeMs, previousBlockHash: latest.blockHash, txsHash: txsHash([early.bytes]), appHash: latest.appHash, proposer: validatorKeys[1] as Uint8Array }
-    const block = encodeBlock({ header, txs: [early.bytes] })
+    const header = { chainId, height: 1, timeMs: context.timeMs, previousBlockHash: latest.blockHash, txsHash: txsHash([early.bytes]), appHash: latest.appHash, proposer: validatorKeys[1] as Uint8Array, evidenceHash: evidenceHashOf([]) }
+    const block = encodeBlock({ header, txs: [early.bytes], evidence: [] })
     const processed = await app.processProposal(block, validatorKeys[1] as Uint8Array, null)
     expect(processed.valid).toBe(false)
     expect(await app.store.state.get('tx/' + early.id)).toBeUndefined()

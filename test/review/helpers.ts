@@ -12,6 +12,7 @@ import {
   hexToBytes,
   proposalSignBytes,
   txsHash,
+  evidenceHashOf,
   voteSignBytes,
   blockHash as computeBlockHash,
   type Block,
@@ -173,8 +174,10 @@ export function emptyBlock(app: Application, timeMs: number, proposer: Uint8Arra
       txsHash: txsHash(txs),
       appHash: nextAppHash(latest.appHash, []),
       proposer,
+      evidenceHash: evidenceHashOf([]),
     },
     txs,
+    evidence: [],
   }
   return { bytes: encodeBlock(block), hash: bytesToHex(computeBlockHash(block.header)) }
 }

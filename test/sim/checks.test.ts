@@ -35,6 +35,7 @@ describe('each Byzantine behaviour, alone among 3 honest validators', () => {
     const report = await run('doubleVoter')
     expect(report.violations, describeFailure(report)).toEqual([])
     expect(honestWarnings(report, 'equivocation observed')).toBeGreaterThan(0)
+    expect(report.evidenceCommitted).toBeGreaterThan(0)
   }, 60_000)
 
   it('a proposer of invalid blocks: honest validators judge its proposals invalid and never commit them', async () => {
@@ -56,9 +57,11 @@ describe('each Byzantine behaviour, alone among 3 honest validators', () => {
     expect(Math.min(...report.heights.slice(1))).toBeGreaterThan(5)
   }, 60_000)
 
-  it('an equivocating proposer: honest validators stay safe and live', async () => {
+  it('an equivocating proposer: honest validators see both proposals, commit the evidence, and stay safe and live', async () => {
     const report = await run('equivocatingProposer')
     expect(report.violations, describeFailure(report)).toEqual([])
+    expect(honestWarnings(report, 'equivocation observed')).toBeGreaterThan(0)
+    expect(report.evidenceCommitted).toBeGreaterThan(0)
   }, 60_000)
 })
 

@@ -2,6 +2,7 @@
 // failing seed says what broke, not only that something did.
 import { decodeBlock, decodeSignedTx, txId } from '../../client/wire.ts'
 import { batchSupply } from '../../node/ledger/queries.ts'
+import { type EvidenceRecord } from '../../node/ledger/keys.ts'
 import { PREFIX, prefixRange, readRange, type HoldingRecord, type SpaceRangeRecord } from '../../node/ledger/keys.ts'
 import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
@@ -127,4 +128,13 @@ export async function committedTxIds(store: Store, height: number): Promise<{ id
 
 function txIdOfSigned(bytes: Uint8Array): string {
   return txId(decodeSignedTx(bytes).txBytes)
+}
+
+/** Committed evidence, all of it: it may only ever accuse validators that really are Byzantine. */
+export async function committedEvidence(state: StateReader): Promise<EvidenceRecord[]> {
+  return (await readRange<EvidenceRecord>(state, prefixRange(PREFIX.evidence))).map(([, record]) => record)
+}
+
+export function checkEvidenceAccusesOnlyByzantine(evidence: EvidenceRecord[], byzantine: Set<number>): string[] {
+  return evidence.filter((record) => !byzantine.has(record.validatorIndex)).map((record) => `evidence ${record.id.slice(0, 16)} accuses honest validator ${record.validatorIndex}`)
 }

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       runs += 1
       if (values.verbose || seeds.length === 1) {
         console.log(
-          `seed ${seed} n=${validators} [${report.behaviors.join(',')}] heights ${report.heights.join(',')} (stable at ${report.heightAtStabilisation}) txs ${report.txsCommitted}/${report.txsSigned} resubmitted ${report.resubmissions} crashes ${report.crashes} partitions ${report.partitions} messages ${report.messagesDelivered} delivered ${report.messagesDropped} dropped trace ${report.trace.slice(0, 16)}`,
+          `seed ${seed} n=${validators} [${report.behaviors.join(',')}] heights ${report.heights.join(',')} (stable at ${report.heightAtStabilisation}) txs ${report.txsCommitted}/${report.txsSigned} resubmitted ${report.resubmissions} evidence ${report.evidenceCommitted} crashes ${report.crashes} partitions ${report.partitions} messages ${report.messagesDelivered} delivered ${report.messagesDropped} dropped trace ${report.trace.slice(0, 16)}`,
         )
         if (seeds.length === 1) for (const line of report.faultLog) console.log(`  ${line}`)
       }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, type Genesis } from '../../client/wire.ts'
 import { DEFAULT_CONSENSUS_TIMEOUTS } from '../../node/config/config.ts'
-import { checkAgreement, checkFrozen, checkIdenticalStates, checkLedger, committedTxIds, frozenUnits } from './invariants.ts'
+import { checkAgreement, checkEvidenceAccusesOnlyByzantine, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, committedTxIds, frozenUnits } from './invariants.ts'
 import { STABLE_LINKS, SimNetwork } from './network.ts'
 import { BYZANTINE_BEHAVIORS, SimNode, type Behavior } from './node.ts'
 import { Rng, Scheduler } from './scheduler.ts'
@@ -62,6 +62,8 @@ export interface SimReport {
   faultLog: string[]
   /** Per node: warnings logged by message, and gossip messages rejected. */
   warnings: Record<string, number>[]
+  /** Evidence items committed (on the highest honest node). */
+  evidenceCommitted: number
   rejected: number[]
   unstableMs: number
   stableMs: number
@@ -223,11 +225,15 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
   }
   const top = honest.reduce((best, node) => (node.height > best.height ? node : best), honest[0] as SimNode)
   const signed = workload.signed
+  let evidenceCommitted = 0
   if (top.store !== null) {
     violations.push(...(await checkLedger(top.store.state)))
     violations.push(...checkFrozen(frozenAtStabilisation, await frozenUnits(top.store.state)))
     const { ids, violations: duplicates } = await committedTxIds(top.store, top.height)
     violations.push(...duplicates)
+    const evidence = await committedEvidence(top.store.state)
+    evidenceCommitted = evidence.length
+    violations.push(...checkEvidenceAccusesOnlyByzantine(evidence, new Set(nodes.filter((node) => !node.honest).map((node) => node.index))))
     const missing = signed.filter((tx) => !ids.has(tx.id))
     if (missing.length > 0) violations.push(`${missing.length} of ${signed.length} client transactions never committed (first: ${missing[0]?.kind} of ${missing[0]?.client})`)
   }
@@ -251,6 +257,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     events: scheduler.executed,
     trace,
     faultLog,
+    evidenceCommitted,
     warnings: nodes.map((node) => Object.fromEntries(node.warnings)),
     rejected: nodes.map((node) => node.rejected),
     unstableMs,

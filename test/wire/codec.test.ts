@@ -73,6 +73,7 @@ const headerArb: fc.Arbitrary<BlockHeader> = fc.record({
   txsHash: bytes32,
   appHash: bytes32,
   proposer: bytes32,
+  evidenceHash: bytes32,
 })
 
 const signedTxArb: fc.Arbitrary<SignedTx> = fc.record({ txBytes: fc.uint8Array({ maxLength: 200 }), signature: bytes64 })
@@ -86,7 +87,7 @@ const txArb: fc.Arbitrary<Tx> = fc.record({
   body: fc.dictionary(fc.string({ maxLength: 12 }).filter((key) => key !== '__proto__'), fc.oneof(fc.string(), fc.nat(), fc.constant(null)), { maxKeys: 6 }),
 }) as unknown as fc.Arbitrary<Tx>
 
-const blockArb: fc.Arbitrary<Block> = fc.record({ header: headerArb, txs: fc.array(signedTxArb.map(encodeSignedTx), { maxLength: 5 }) })
+const blockArb: fc.Arbitrary<Block> = fc.record({ header: headerArb, txs: fc.array(signedTxArb.map(encodeSignedTx), { maxLength: 5 }), evidence: fc.constant([]) })
 
 const certificateArb: fc.Arbitrary<CommitCertificate> = fc.record({
   height: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -147,7 +148,7 @@ function checkHeader(header: BlockHeader): void {
   expect(typeof header.chainId).toBe('string')
   expect(isNat(header.height) && header.height >= 1).toBe(true)
   expect(isNat(header.timeMs)).toBe(true)
-  for (const field of [header.previousBlockHash, header.txsHash, header.appHash, header.proposer]) expect(isU8(field, 32)).toBe(true)
+  for (const field of [header.previousBlockHash, header.txsHash, header.appHash, header.proposer, header.evidenceHash]) expect(isU8(field, 32)).toBe(true)
 }
 
 interface DecoderCase {
@@ -401,7 +402,7 @@ describe('determinism', () => {
   })
 
   it('an encoding stays intact while later values are encoded (no shared-buffer reuse)', () => {
-    const first = encodeBlockHeader({ chainId: 'c', height: 1, timeMs: 0, previousBlockHash: ZERO_HASH, txsHash: ZERO_HASH, appHash: ZERO_HASH, proposer: ZERO_HASH })
+    const first = encodeBlockHeader({ chainId: 'c', height: 1, timeMs: 0, previousBlockHash: ZERO_HASH, txsHash: ZERO_HASH, appHash: ZERO_HASH, proposer: ZERO_HASH, evidenceHash: ZERO_HASH })
     const snapshot = hex(first)
     for (let index = 0; index < 5_000; index += 1) encode({ filler: new Uint8Array(200).fill(index & 0xff), index })
     expect(hex(first)).toBe(snapshot)
@@ -431,7 +432,7 @@ describe('block hashes', () => {
     { field: 'chainId', mutate: (h) => ({ ...h, chainId: h.chainId + 'x' }) },
     { field: 'height', mutate: (h) => ({ ...h, height: h.height === Number.MAX_SAFE_INTEGER ? h.height - 1 : h.height + 1 }) },
     { field: 'timeMs', mutate: (h) => ({ ...h, timeMs: h.timeMs === 0 ? 1 : h.timeMs - 1 }) },
-    ...(['previousBlockHash', 'txsHash', 'appHash', 'proposer'] as const).map((field) => ({
+    ...(['previousBlockHash', 'txsHash', 'appHash', 'proposer', 'evidenceHash'] as const).map((field) => ({
       field,
       mutate: (h: BlockHeader, bit: number) => {
         const changed = new Uint8Array(h[field])
@@ -458,7 +459,7 @@ describe('block hashes', () => {
   })
 
   it('covers every header field (no field left out of the encoding)', () => {
-    expect(new Set(mutators.map((m) => m.field))).toEqual(new Set(['chainId', 'height', 'timeMs', 'previousBlockHash', 'txsHash', 'appHash', 'proposer']))
+    expect(new Set(mutators.map((m) => m.field))).toEqual(new Set(['chainId', 'height', 'timeMs', 'previousBlockHash', 'txsHash', 'appHash', 'proposer', 'evidenceHash']))
   })
 
   it('txsHash is sha256 of the concatenated sha256 of each signed transaction (signature included)', () => {
@@ -660,8 +661,8 @@ const { value: valueArb } = fc.letrec<{ value: unknown }>((tie) => ({
 const shapedArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.tuple(
     fc.oneof<fc.Arbitrary<unknown[]>[]>(
-      blockArb.map((b) => [encodeBlockHeader(b.header), b.txs]),
-      headerArb.map((h) => [h.chainId, h.height, h.timeMs, h.previousBlockHash, h.txsHash, h.appHash, h.proposer]),
+      blockArb.map((b) => [encodeBlockHeader(b.header), b.txs, []]),
+      headerArb.map((h) => [h.chainId, h.height, h.timeMs, h.previousBlockHash, h.txsHash, h.appHash, h.proposer, h.evidenceHash]),
       certificateArb.map((c) => [c.height, c.round, c.blockHash, c.signatures.map((s) => [s.validatorIndex, s.signature])]),
       proposalArb.map((p) => ['proposal', p.height, p.round, p.polRound, p.blockHash, p.validatorIndex, p.signature, new Uint8Array(3)]),
       voteArb.map((v) => ['vote', v.type, v.height, v.round, v.blockHash, v.validatorIndex, v.signature]),
@@ -846,9 +847,9 @@ describe('targeted rejections', () => {
 
   it('oversize blocks, too many txs, signatures or synced blocks', () => {
     expectWireError(() => decodeBlock(new Uint8Array(BLOCK_BYTES_MAX + 1)), 'BLOCK_TOO_LARGE')
-    const header = encodeBlockHeader({ chainId: 'c', height: 1, timeMs: 0, previousBlockHash: key, txsHash: key, appHash: key, proposer: key })
-    expect(decodeBlock(encode([header, new Array(BLOCK_TXS_MAX).fill(new Uint8Array(1))])).txs.length).toBe(BLOCK_TXS_MAX)
-    expectWireError(() => decodeBlock(encode([header, new Array(BLOCK_TXS_MAX + 1).fill(new Uint8Array(1))])), 'MALFORMED_BLOCK')
+    const header = encodeBlockHeader({ chainId: 'c', height: 1, timeMs: 0, previousBlockHash: key, txsHash: key, appHash: key, proposer: key, evidenceHash: key })
+    expect(decodeBlock(encode([header, new Array(BLOCK_TXS_MAX).fill(new Uint8Array(1)), []])).txs.length).toBe(BLOCK_TXS_MAX)
+    expectWireError(() => decodeBlock(encode([header, new Array(BLOCK_TXS_MAX + 1).fill(new Uint8Array(1)), []])), 'MALFORMED_BLOCK')
     expectWireError(() => decodeCertificate(encode([1, 0, key, new Array(1_001).fill([0, sig])])), 'MALFORMED_CERTIFICATE')
     const entry = [new Uint8Array(1), new Uint8Array(1)]
     expect(decodeSyncResponse(encode([1, new Array(SYNC_BLOCKS_PER_RESPONSE_MAX).fill(entry)])).blocks.length).toBe(SYNC_BLOCKS_PER_RESPONSE_MAX)
