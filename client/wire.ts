@@ -388,7 +388,15 @@ export function decodeBlock(bytes: Uint8Array): Block {
   if (!isBytes(headerBytes)) throw new WireError('MALFORMED_BLOCK', 'block header must be binary')
   if (!Array.isArray(txs) || txs.length > BLOCK_TXS_MAX) throw new WireError('MALFORMED_BLOCK', `block txs must be an array of at most ${BLOCK_TXS_MAX}`)
   for (const tx of txs) if (!isBytes(tx)) throw new WireError('MALFORMED_BLOCK', 'each block tx must be binary')
-  return { header: decodeBlockHeader(headerBytes), txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)) }
+  let header: BlockHeader
+  try {
+    header = decodeBlockHeader(headerBytes)
+  } catch (error) {
+    // The outer bytes were msgpack; a header that is not is a malformed block, reported as such.
+    if (error instanceof DecodeError) throw new WireError('MALFORMED_BLOCK', `block header: ${error.message}`)
+    throw error
+  }
+  return { header, txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)) }
 }
 
 export const ZERO_HASH = new Uint8Array(32)
