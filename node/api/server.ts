@@ -11,6 +11,11 @@ export const HTTP_BODY_BYTES_MAX = 256 * 1024
 export const WAIT_COMMIT_TIMEOUT_MS = 30_000
 export const LIST_LIMIT_MAX = 1_000
 export const LIST_LIMIT_DEFAULT = 100
+/**
+ * Characters of one route parameter as sent (percent-encoded): room for a 256-character batch or project id
+ * fully encoded. Longer is 400 BAD_URL; the route's own schema bounds the decoded value.
+ */
+export const ROUTE_PARAM_CHARS_MAX = 1_024
 /** Concurrent POST /txs?wait=commit requests held open; beyond it a submission answers at once (202 pending). */
 export const WAIT_COMMIT_REQUESTS_MAX = 1_000
 
@@ -74,6 +79,8 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   const server = Fastify({
     logger: false,
     bodyLimit: HTTP_BODY_BYTES_MAX,
+    // fastify's default of 100 would refuse legitimate long batch ids (GET /batches/CERCARBONO%2F...)
+    routerOptions: { maxParamLength: ROUTE_PARAM_CHARS_MAX },
     // A URL that does not percent-decode (GET /txs/%zz) gets the same { code, message } shape as every other error.
     frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).status(400).send({ code: 'BAD_URL', message: error.message }),
   })
