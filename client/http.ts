@@ -160,7 +160,15 @@ export class TonneClient {
     return this.request('GET', '/status')
   }
 
-  /** Submits signed transaction bytes; with wait 'commit' the answer comes once it is in a block, with its result. */
+  /**
+   * Submits signed transaction bytes; with wait 'commit' the answer comes once it is in a block, with its result
+   * (or, after the node's 30 s, status 'pending'). Resubmitting the same bytes is safe: the answer is the
+   * transaction's status and it is committed at most once. Refusals throw HttpError with the node's code:
+   * 400 BAD_NONCE / NONCE_TAKEN / BAD_SIGNATURE / WRONG_CHAIN / MALFORMED_TX / UNKNOWN_KIND / TX_TOO_LARGE,
+   * 413 BODY_TOO_LARGE, 503 MEMPOOL_FULL (retry later), and 409 TX_DROPPED when the node dropped the transaction
+   * while the request waited (another transaction took its nonce, or it was evicted): read the account's nextNonce
+   * before signing again.
+   */
   submit(bytes: Uint8Array, options: { wait?: 'commit' } = {}): Promise<SubmitResponse> {
     return options.wait === 'commit' ? this.request('POST', '/txs?wait=commit', { bytes }, HTTP_WAIT_COMMIT_TIMEOUT_MS) : this.request('POST', '/txs', { bytes })
   }

@@ -279,6 +279,19 @@ export function decodeTx(txBytes: Uint8Array): Tx {
   if (!isBytes(sender, 32)) throw new WireError('MALFORMED_TX', 'sender must be a 32-byte ed25519 public key')
   if (typeof nonce !== 'number' || !Number.isSafeInteger(nonce) || nonce < 0) throw new WireError('MALFORMED_TX', 'nonce must be a non-negative integer')
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new WireError('MALFORMED_TX', 'body must be a map')
+  // The body is any plain msgpack value (maps, arrays, strings, numbers, booleans, nil, binary), nested at most
+  // BODY_NESTING_DEPTH_MAX deep: no extension types (bigint, timestamps, typed arrays...), which do not re-encode
+  // to the same value and which JSON cannot render, and no nesting deep enough to exhaust a stack rendering it.
+  const BODY_NESTING_DEPTH_MAX = 16
+  const pending: [unknown, number][] = [[body, 1]]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [entry, depth] = next
+    if (entry === null || typeof entry === 'string' || typeof entry === 'boolean' || typeof entry === 'number' || (entry instanceof Uint8Array && entry.constructor === Uint8Array)) continue
+    const plain = Array.isArray(entry) || (typeof entry === 'object' && (Object.getPrototypeOf(entry) === Object.prototype || Object.getPrototypeOf(entry) === null))
+    if (!plain) throw new WireError('MALFORMED_TX', `body holds a value of type ${entry instanceof Object ? entry.constructor.name : typeof entry}, which is not a plain msgpack value`)
+    if (depth > BODY_NESTING_DEPTH_MAX) throw new WireError('MALFORMED_TX', `body is nested more than ${BODY_NESTING_DEPTH_MAX} deep`)
+    for (const child of Object.values(entry as object)) pending.push([child, depth + 1])
+  }
   return { chainId, kind: kind as TxKind, sender: new Uint8Array(sender), nonce, body: body as TxBodies[TxKind] }
 }
 
@@ -394,7 +407,15 @@ export function decodeBlock(bytes: Uint8Array): Block {
       throw new WireError('MALFORMED_BLOCK', `evidence ${index}: ${(error as Error).message}`)
     }
   })
-  return { header: decodeBlockHeader(headerBytes), txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)), evidence: items }
+  let header: BlockHeader
+  try {
+    header = decodeBlockHeader(headerBytes)
+  } catch (error) {
+    // The outer bytes were msgpack; a header that is not is a malformed block, reported as such.
+    if (error instanceof DecodeError) throw new WireError('MALFORMED_BLOCK', `block header: ${error.message}`)
+    throw error
+  }
+  return { header, txs: (txs as Uint8Array[]).map((tx) => new Uint8Array(tx)), evidence: items }
 }
 
 export const ZERO_HASH = new Uint8Array(32)

@@ -1,6 +1,6 @@
 // The node's HTTP JSON API (fastify). Listens on 127.0.0.1 unless configured otherwise. Every bad request gets a
 // 4xx with { code, message } and changes nothing.
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { bytesToHex, decode, decodeBlock, decodeCertificate, decodeEvidence, decodeTx, decodeSignedTx, encodeEvidence, hexToBytes, txId, type Evidence, type Genesis } from '../../client/wire.ts'
 import type { Application } from '../app/application.ts'
@@ -13,6 +13,13 @@ export const HTTP_BODY_BYTES_MAX = 256 * 1024
 export const WAIT_COMMIT_TIMEOUT_MS = 30_000
 export const LIST_LIMIT_MAX = 1_000
 export const LIST_LIMIT_DEFAULT = 100
+/**
+ * Characters of one route parameter as sent (percent-encoded): room for a 256-character batch or project id
+ * fully encoded. Longer is 400 BAD_URL; the route's own schema bounds the decoded value.
+ */
+export const ROUTE_PARAM_CHARS_MAX = 1_024
+/** Concurrent POST /txs?wait=commit requests held open; beyond it a submission answers at once (202 pending). */
+export const WAIT_COMMIT_REQUESTS_MAX = 1_000
 
 export interface ApiContext {
   app: Application
@@ -36,7 +43,17 @@ class ApiError extends Error {
 }
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: z.string().max(512).optional() }).strict()
+/**
+ * A non-negative decimal integer in a path or query string: digits only (no sign, exponent, hex, blanks or
+ * fraction, which Number() would accept), at most Number.MAX_SAFE_INTEGER.
+ */
+const decimal = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,16}$/, 'must be a decimal integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+const listQuery = z.object({ limit: decimal(1, LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: z.string().max(512).optional() }).strict()
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value)
@@ -61,15 +78,22 @@ export function toJson(value: unknown): unknown {
 
 export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   const { app, genesis } = context
-  const server = Fastify({ logger: false, bodyLimit: HTTP_BODY_BYTES_MAX })
+  const server = Fastify({
+    logger: false,
+    bodyLimit: HTTP_BODY_BYTES_MAX,
+    // fastify's default of 100 would refuse legitimate long batch ids (GET /batches/CERCARBONO%2F...)
+    routerOptions: { maxParamLength: ROUTE_PARAM_CHARS_MAX },
+    // A URL that does not percent-decode (GET /txs/%zz) gets the same { code, message } shape as every other error.
+    frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).status(400).send({ code: 'BAD_URL', message: error.message }),
+  })
+  let waitingForCommit = 0
 
   server.addContentTypeParser(['application/octet-stream', 'application/msgpack'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
 
   server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof ApiError) return reply.status(error.statusCode).send({ code: error.code, message: error.message })
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    const code = status === 413 ? 'BODY_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL' : 'BAD_REQUEST'
-    return reply.status(status).send({ code, message: status === 500 ? 'internal error' : error.message })
+    return reply.status(status).send({ code: errorCode(status, error), message: status === 500 ? 'internal error' : error.message })
   })
   server.setNotFoundHandler((request, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }))
 
@@ -99,18 +123,22 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     const bytes = signedTxBytesFrom(request.body)
     // With ?wait=commit, subscribe before submitting so a commit that happens in between is not missed; other
     // submissions add no listener (every commit calls each one).
-    let resolveCommit: (value: { height: number; index: number }) => void = () => undefined
-    const committed = new Promise<{ height: number; index: number }>((resolve) => (resolveCommit = resolve))
+    // A commit that neither includes the transaction nor leaves it in the mempool means it was dropped (another
+    // transaction of its sender took its nonce, or it was evicted): the wait ends there instead of at the timeout.
+    let resolveCommit: (value: { height: number; index: number } | 'dropped') => void = () => undefined
+    const committed = new Promise<{ height: number; index: number } | 'dropped'>((resolve) => (resolveCommit = resolve))
     let expectedId: string | null = null
     let timer: NodeJS.Timeout | undefined
-    const unsubscribe =
-      query.wait === 'commit'
-        ? app.onCommit((event) => {
-            if (expectedId === null) return
-            const index = event.txIds.indexOf(expectedId)
-            if (index >= 0) resolveCommit({ height: event.height, index })
-          })
-        : () => undefined
+    const waits = query.wait === 'commit' && waitingForCommit < WAIT_COMMIT_REQUESTS_MAX
+    if (waits) waitingForCommit += 1
+    const unsubscribe = waits
+      ? app.onCommit((event) => {
+          if (expectedId === null) return
+          const index = event.txIds.indexOf(expectedId)
+          if (index >= 0) resolveCommit({ height: event.height, index })
+          else if (!app.mempool.has(expectedId)) resolveCommit('dropped')
+        })
+      : () => undefined
     try {
       const outcome = await app.submit(bytes)
       if (!outcome.ok) {
@@ -120,12 +148,12 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
       expectedId = outcome.id
       if (!outcome.alreadyPending) context.onAccepted(bytes)
       const existing = await txStatus(app, outcome.id)
-      if (query.wait !== 'commit' || existing.status === 'committed') return reply.status(existing.status === 'committed' ? 200 : 202).send(existing)
+      if (!waits || existing.status !== 'pending') return sendStatus(reply, existing)
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WAIT_COMMIT_TIMEOUT_MS).unref()))
-      const done = await Promise.race([committed, timeout])
-      const status = await txStatus(app, outcome.id)
-      return reply.status(done === null && status.status !== 'committed' ? 202 : 200).send(status)
+      await Promise.race([committed, timeout])
+      return sendStatus(reply, await txStatus(app, outcome.id))
     } finally {
+      if (waits) waitingForCommit -= 1
       unsubscribe()
       if (timer !== undefined) clearTimeout(timer)
     }
@@ -137,7 +165,7 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   })
 
   server.get('/blocks/:height', async (request) => {
-    const { height: heightParameter } = parse(z.object({ height: z.union([z.literal('latest'), z.coerce.number().int().min(1)]) }).strict(), request.params, 'block height')
+    const { height: heightParameter } = parse(z.object({ height: z.union([z.literal('latest'), decimal(1)]) }).strict(), request.params, 'block height (a decimal integer from 1, or latest)')
     const height = heightParameter === 'latest' ? app.latest.height : heightParameter
     const [blockBytes, certificateBytes, resultBytes] = await Promise.all([app.store.getBlock(height), app.store.getCertificate(height), app.store.getResults(height)])
     if (blockBytes === undefined || certificateBytes === undefined) throw new ApiError(404, 'NOT_FOUND', `no block at height ${height} (latest is ${app.latest.height})`)
@@ -217,8 +245,8 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   server.get('/provenance', async (request) => {
     const query = parse(
       z.union([
-        z.object({ space: z.string().min(1).max(256), serial: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
-        z.object({ batchId: z.string().min(1).max(256), start: z.coerce.number().int().min(0), end: z.coerce.number().int().min(0) }).strict(),
+        z.object({ space: z.string().min(1).max(256), serial: decimal(0) }).strict(),
+        z.object({ batchId: z.string().min(1).max(256), start: decimal(0), end: decimal(0) }).strict(),
       ]),
       request.query,
       'provenance query (give space and serial, or batchId, start and end)',
@@ -264,13 +292,33 @@ function pendingEvidenceView(genesis: Genesis, id: string, evidence: Evidence): 
 
 /** A signed transaction from the request: raw bytes (application/octet-stream) or JSON { "tx": "<hex>" }. */
 function signedTxBytesFrom(body: unknown): Uint8Array {
-  if (body instanceof Uint8Array) return body
+  if (body instanceof Uint8Array) {
+    if (body.length === 0) throw new ApiError(400, 'EMPTY_BODY', 'the body is empty: send the signed transaction bytes')
+    return body
+  }
   if (body !== null && typeof body === 'object' && typeof (body as { tx?: unknown }).tx === 'string') {
     const text = (body as { tx: string }).tx
     if (!/^([0-9a-f]{2})+$/i.test(text)) throw new ApiError(400, 'BAD_REQUEST', 'tx must be hex-encoded signed transaction bytes')
     return hexToBytes(text.toLowerCase())
   }
   throw new ApiError(400, 'BAD_REQUEST', 'send the signed transaction as application/octet-stream bytes or as JSON {"tx":"<hex>"}')
+}
+
+/** Stable codes for the errors fastify raises itself (body parsing, content type, size). */
+function errorCode(status: number, error: Error & { code?: string }): string {
+  if (status === 413) return 'BODY_TOO_LARGE'
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE'
+  if (status === 500) return 'INTERNAL'
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'EMPTY_BODY'
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'MALFORMED_JSON'
+  return 'BAD_REQUEST'
+}
+
+/** 200 committed, 202 pending; a transaction this node does not hold (dropped while the request waited) is 409. */
+function sendStatus(reply: FastifyReply, status: Record<string, unknown>): FastifyReply {
+  if (status.status === 'committed') return reply.status(200).send(status)
+  if (status.status === 'pending') return reply.status(202).send(status)
+  return reply.status(409).send({ ...status, code: 'TX_DROPPED', message: 'the transaction is neither committed nor pending on this node any more (evicted, or its nonce was used by another transaction): check the sender nonce before signing again' })
 }
 
 async function txStatus(app: Application, id: string): Promise<Record<string, unknown>> {

@@ -58,7 +58,11 @@ export class Mempool {
       // so nonce gaps can never fill the pool for good.
       const victim = this.isReady(checked, queue, committedNonce) ? this.newestUnready() : undefined
       if (victim === undefined) {
-        return { ok: false, code: 'MEMPOOL_FULL', message: `mempool full (${this.byId.size} transactions, ${this.bytes} bytes; limits ${this.limits.txsMax} and ${this.limits.bytesMax}): retry later` }
+        const which =
+          this.byId.size >= this.limits.txsMax
+            ? `it holds ${this.byId.size} transactions, the count limit is ${this.limits.txsMax}`
+            : `it holds ${this.bytes} bytes and this transaction is ${checked.bytes.length} bytes, the byte limit is ${this.limits.bytesMax}`
+        return { ok: false, code: 'MEMPOOL_FULL', message: `mempool full: ${which}; retry later` }
       }
       this.remove(victim)
     }
