@@ -24,12 +24,14 @@ export interface SimOptions {
   behaviors?: Behavior[]
   /** Tests of the checks only: let `behaviors` hold more than f Byzantine validators. */
   allowMoreThanF?: boolean
+  /** Called after every event with the simulated time (ms since start) and the nodes (debugging, --trace). */
+  observe?: (elapsedMs: number, nodes: readonly SimNode[]) => void
 }
 
 export const UNSTABLE_MS_DEFAULT = 8_000
-export const STABLE_MS_DEFAULT = 12_000
+export const STABLE_MS_DEFAULT = 20_000
 /** Clients stop signing new transactions this long before the end, so that the last ones can commit. */
-export const QUIESCE_MS = 6_000
+export const QUIESCE_MS = 8_000
 /** After stabilisation every honest validator must commit at least this many new heights. */
 export const LIVENESS_HEIGHTS_MIN = 3
 /** How far each validator's clock is off, at most, either way. */
@@ -211,6 +213,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     if (event === undefined) break
     event.run()
     await drain()
+    options.observe?.(scheduler.nowMs - startedAt, nodes)
   }
   for (const node of nodes) node.driver?.stop()
 
