@@ -20,7 +20,9 @@ export const REDIAL_INTERVAL_MS = 3_000
 
 // Per-peer rate limits (token buckets: refilled at the per-second rate, holding at most the burst). They
 // charge the peer that handed us a message (gossipsub's propagation source, or the direct / sync stream's
-// remote peer), never the author. A message over a limit is dropped unrelayed and counts as an offence.
+// remote peer). Gossip buckets are per peer and author, so a relay's bucket for a flooding author does not
+// hold back what it relays for others. A message over a limit is dropped unrelayed; it is an offence when
+// the peer is its author (or for direct messages and sync requests), not when the peer only relayed it.
 // Honest traffic: a 4-validator chain committing ~1000-transaction blocks gossips one message per
 // transaction, and each one reaches us first from one peer; a submitter pushing transactions into one node
 // can make that peer hand us several thousand per second. Consensus: per height one proposal and two votes

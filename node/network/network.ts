@@ -9,8 +9,9 @@
 // over GOSSIP_MESSAGE_BYTES_MAX (gossipsub cannot send them) go over the direct protocol (direct.ts).
 //
 // Hostile peers (peer-guard.ts): every gossip message, direct message and sync request is charged to the
-// peer that handed it to us and rate-limited per peer; rejected and over-limit messages are offences, and a
-// peer with too many is disconnected and refused for peerBanDurationMs. gossipsub's own peer score counts
+// peer that handed it to us and rate-limited per peer (gossip: per peer and author); rejected messages and a
+// peer's own over-limit messages are offences, and a peer with too many is disconnected and refused for
+// peerBanDurationMs. gossipsub's own peer score counts
 // invalid messages on both topics (including those it drops before our validator: bad signatures); a peer
 // whose score falls under GOSSIP_SCORE_BAN_THRESHOLD is banned the same way.
 import { noise } from '@chainsafe/libp2p-noise'
@@ -185,15 +186,17 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
       const source = propagationSource.toString()
       // Whatever a banned peer still had in flight when its connection was closed.
       if (guard.isBanned(source)) return TopicValidatorResult.Ignore
-      if (!guard.allowGossip(source, kind, message.data.length)) {
-        guard.offence(source, 'gossip-rate-limited', { topic })
-        return TopicValidatorResult.Ignore
-      }
       if (message.type !== 'signed') return reject(source, { why: 'unsigned' })
       const author = message.from.toString()
       if (!allowedAuthors.has(author)) {
         log.debug({ topic, author }, 'rejected a gossip message authored outside the validator set')
         return reject(source, { author, why: 'author outside the validator set' })
+      }
+      if (!guard.allowGossip(source, author, kind, message.data.length)) {
+        // Over the limit for its own messages: an offence. For messages it relays: dropped, not penalised.
+        if (author === source) guard.offence(source, 'gossip-rate-limited', { topic })
+        else guard.drop(source, 'gossip-relay-rate-limited')
+        return TopicValidatorResult.Ignore
       }
       if (message.data.length > maxBytes) {
         log.debug({ topic, author, bytes: message.data.length, maxBytes }, 'rejected an oversized gossip message')

@@ -1,9 +1,12 @@
 // Per-peer rate limits, offence counting and bans (see the PEER_* limits in limits.ts).
 //
 // Every message or request a remote peer hands us is charged to that peer (for gossip: the propagation
-// source, the peer the message came from, not its author). Over a rate limit the message is dropped and
-// the peer commits an offence; so does a peer whose message our validator rejects, or that sends a malformed
-// or oversized request. Offences drain a per-peer token bucket; when it is empty the peer is banned: the
+// source, the peer the message came from, not its author). Gossip buckets are kept per source *and author*:
+// an honest peer relaying a flood authored by a rogue exhausts only its bucket for that author, so its own
+// messages and those it relays for other validators still pass. Over a rate limit the message is dropped;
+// for the peer's own messages that is an offence, for relayed ones it is not (an honest relay cannot tell a
+// flood from a burst). A peer whose message our validator rejects commits an offence, as does one that
+// sends a malformed or oversized request. Offences drain a per-peer token bucket; when it is empty the peer is banned: the
 // network closes its connections and refuses it (gater, redial, message and stream handlers) until the ban
 // expires. State is kept only for peers that passed the connection gater (genesis validators), so it is
 // bounded by the validator count; bans live in memory only.
@@ -57,6 +60,8 @@ export type GossipKind = 'tx' | 'consensus'
 export type OffenceReason =
   | 'gossip-rejected'
   | 'gossip-rate-limited'
+  /** Not an offence: a message the peer relayed for another author, over its bucket for that author. */
+  | 'gossip-relay-rate-limited'
   | 'direct-rejected'
   | 'direct-malformed'
   | 'direct-rate-limited'
@@ -71,11 +76,14 @@ export interface PeerBan {
   reason: OffenceReason
 }
 
+interface GossipBuckets {
+  messages: TokenBucket
+  bytes: TokenBucket
+}
+
 interface PeerState {
-  txMessages: TokenBucket
-  txBytes: TokenBucket
-  consensusMessages: TokenBucket
-  consensusBytes: TokenBucket
+  /** Keyed by `${kind} ${author}`; authors are genesis validators (checked before), so this is bounded. */
+  gossip: Map<string, GossipBuckets>
   directMessages: TokenBucket
   syncRequests: TokenBucket
   offences: TokenBucket
@@ -105,14 +113,36 @@ export class PeerGuard {
     this.now = options.nowMs ?? Date.now
   }
 
-  /** Charges one gossip message of `bytes` bytes to the peer that handed it to us; false: over a limit. */
-  allowGossip(peerId: string, kind: GossipKind, bytes: number): boolean {
+  /**
+   * Charges one gossip message of `bytes` bytes, authored by `author` (a genesis validator), to the peer
+   * that handed it to us; false: over a limit.
+   */
+  allowGossip(peerId: string, author: string, kind: GossipKind, bytes: number): boolean {
     const state = this.state(peerId)
     const now = this.now()
-    const [messages, byteBucket] = kind === 'tx' ? [state.txMessages, state.txBytes] : [state.consensusMessages, state.consensusBytes]
+    const key = `${kind} ${author}`
+    let buckets = state.gossip.get(key)
+    if (buckets === undefined) {
+      const l = this.limits
+      buckets =
+        kind === 'tx'
+          ? { messages: new TokenBucket(l.peerTxMessagesPerSecondMax, l.peerTxBurstMessagesMax, now), bytes: new TokenBucket(l.peerTxBytesPerSecondMax, l.peerTxBurstBytesMax, now) }
+          : {
+              messages: new TokenBucket(l.peerConsensusMessagesPerSecondMax, l.peerConsensusBurstMessagesMax, now),
+              bytes: new TokenBucket(l.peerConsensusBytesPerSecondMax, l.peerConsensusBurstBytesMax, now),
+            }
+      state.gossip.set(key, buckets)
+    }
     // Check both before taking from either, so a refused message costs nothing.
-    if (!messages.has(1, now) || !byteBucket.has(bytes, now)) return false
-    return messages.take(1, now) && byteBucket.take(bytes, now)
+    if (!buckets.messages.has(1, now) || !buckets.bytes.has(bytes, now)) return false
+    return buckets.messages.take(1, now) && buckets.bytes.take(bytes, now)
+  }
+
+  /** Counts a dropped message against a peer without penalising it (see 'gossip-relay-rate-limited'). */
+  drop(peerId: string, reason: OffenceReason): void {
+    if (this.isBanned(peerId)) return
+    const counts = this.state(peerId).offenceCounts
+    counts.set(reason, (counts.get(reason) ?? 0) + 1)
   }
 
   allowDirect(peerId: string): boolean {
@@ -173,7 +203,10 @@ export class PeerGuard {
     return this.peers.get(peerId)?.offences.used(this.now()) ?? 0
   }
 
-  /** Offences recorded per reason since the peer's state was created (kept during a ban, cleared when it expires). */
+  /**
+   * Messages charged to the peer per reason since its state was created (kept during a ban, cleared when it
+   * expires): offences, and the non-penalised 'gossip-relay-rate-limited' drops.
+   */
   offenceCounts(peerId: string): Partial<Record<OffenceReason, number>> {
     return Object.fromEntries(this.peers.get(peerId)?.offenceCounts ?? [])
   }
@@ -184,10 +217,7 @@ export class PeerGuard {
       const l = this.limits
       const now = this.now()
       state = {
-        txMessages: new TokenBucket(l.peerTxMessagesPerSecondMax, l.peerTxBurstMessagesMax, now),
-        txBytes: new TokenBucket(l.peerTxBytesPerSecondMax, l.peerTxBurstBytesMax, now),
-        consensusMessages: new TokenBucket(l.peerConsensusMessagesPerSecondMax, l.peerConsensusBurstMessagesMax, now),
-        consensusBytes: new TokenBucket(l.peerConsensusBytesPerSecondMax, l.peerConsensusBurstBytesMax, now),
+        gossip: new Map(),
         directMessages: new TokenBucket(l.peerDirectMessagesPerSecondMax, l.peerDirectBurstMessagesMax, now),
         syncRequests: new TokenBucket(l.peerSyncRequestsPerSecondMax, l.peerSyncBurstRequestsMax, now),
         // Refills PEER_OFFENCES_MAX per window: the offence after PEER_OFFENCES_MAX within one window finds it empty.

@@ -63,7 +63,10 @@ export interface Network {
   bannedPeers(): { peerId: string; untilMs: number; reason: string }[]
   /** gossipsub's score of a peer (negative after invalid messages; 0 for an unknown peer). */
   peerScore(peerId: string): number
-  /** Offences charged to a peer, per reason (rate-limited, rejected, malformed...), since its last ban expired. */
+  /**
+   * Messages charged to a peer, per reason, since its last ban expired: offences (rejected, rate-limited,
+   * malformed...) and 'gossip-relay-rate-limited' drops, which are not penalised.
+   */
   peerOffences(peerId: string): Partial<Record<string, number>>
   /**
    * Gossips a signed transaction; resolves with the number of peers it was sent to (0 when none is
