@@ -9,6 +9,7 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { DIRECT_CONSENSUS_TIMEOUT_MS, type NetworkLimits } from './limits.ts'
+import type { PeerGuard } from './peer-guard.ts'
 import type { NetworkHandlers, NetworkLogger, ValidationResult } from './types.ts'
 
 export function directConsensusProtocolId(topicPrefix: string): string {
@@ -38,9 +39,19 @@ export function createDirectConsensusHandler(
   limits: NetworkLimits,
   deliver: (author: string, bytes: Uint8Array) => void,
   log: NetworkLogger,
+  guard: Pick<PeerGuard, 'isBanned' | 'allowDirect' | 'offence'>,
 ): (stream: Stream, connection: Connection) => Promise<void> {
   return async (stream, connection) => {
     const author = connection.remotePeer.toString()
+    if (guard.isBanned(author)) {
+      stream.abort(new Error('peer is banned'))
+      return
+    }
+    if (!guard.allowDirect(author)) {
+      guard.offence(author, 'direct-rate-limited')
+      stream.abort(new Error('too many direct consensus messages'))
+      return
+    }
     let bytes: Uint8Array
     try {
       const lp = lpStream(stream, {
@@ -50,6 +61,11 @@ export function createDirectConsensusHandler(
       bytes = (await lp.read({ signal: AbortSignal.timeout(DIRECT_CONSENSUS_TIMEOUT_MS) })).subarray()
       await stream.close()
     } catch (error) {
+      const name = error instanceof Error ? error.name : ''
+      // Oversized or garbled framing is the sender's fault; a timeout or reset may be the network's.
+      if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
+        guard.offence(author, 'direct-malformed', { err: (error as Error).message })
+      }
       log.debug({ peer: author, err: (error as Error).message }, 'direct consensus message not received')
       stream.abort(error instanceof Error ? error : new Error(String(error)))
       return
@@ -62,6 +78,7 @@ export function createDirectConsensusHandler(
       return
     }
     if (result === 'accept') deliver(author, bytes)
+    else if (result === 'reject') guard.offence(author, 'direct-rejected')
     else log.debug({ peer: author, result }, 'direct consensus message not accepted')
   }
 }

@@ -7,6 +7,13 @@
 // are never scored out. Messages are signed by their author's network key (StrictSign) and rejected when
 // the author is not a genesis validator, before the application validator sees them. Consensus messages
 // over GOSSIP_MESSAGE_BYTES_MAX (gossipsub cannot send them) go over the direct protocol (direct.ts).
+//
+// Hostile peers (peer-guard.ts): every gossip message, direct message and sync request is charged to the
+// peer that handed it to us and rate-limited per peer (gossip: per peer and author); rejected messages and a
+// peer's own over-limit messages are offences, and a peer with too many is disconnected and refused for
+// peerBanDurationMs. gossipsub's own peer score counts
+// invalid messages on both topics (including those it drops before our validator: bad signatures); a peer
+// whose score falls under GOSSIP_SCORE_BAN_THRESHOLD is banned the same way.
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
@@ -28,6 +35,7 @@ import {
   SYNC_INBOUND_STREAMS_PER_CONNECTION_MAX,
   resolveLimits,
 } from './limits.ts'
+import { PeerGuard, type GossipKind } from './peer-guard.ts'
 import { createSyncServer, requestBlocks as requestBlocksOverStream, syncProtocolId } from './sync.ts'
 import {
   NetworkError,
@@ -46,6 +54,33 @@ const silentLogger: NetworkLogger = { debug() {}, info() {}, warn() {}, error() 
 const GOSSIPSUB_HEARTBEAT_MS = 1_000
 /** A connection that closes sooner than this after opening counts as flapping (logged once, then at debug). */
 const FLAPPING_CONNECTION_MS = 2_000
+/**
+ * gossipsub peer score under which a peer is banned. The score only counts invalid messages (P4: minus the
+ * square of the decayed count, halved every second), so this is about a hundred invalid messages at once.
+ */
+export const GOSSIP_SCORE_BAN_THRESHOLD = -10_000
+/** How often the gossipsub scores of connected peers are compared with GOSSIP_SCORE_BAN_THRESHOLD, in milliseconds. */
+const GOSSIP_SCORE_CHECK_INTERVAL_MS = 1_000
+/** gossipsub topic score: only P4 (invalid messages) counts; every other component is off. */
+const INVALID_MESSAGES_ONLY_TOPIC_SCORE = {
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  timeInMeshQuantum: 1_000,
+  timeInMeshCap: 1,
+  firstMessageDeliveriesWeight: 0,
+  firstMessageDeliveriesDecay: 0.5,
+  firstMessageDeliveriesCap: 1,
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.5,
+  meshMessageDeliveriesCap: 1,
+  meshMessageDeliveriesThreshold: 1,
+  meshMessageDeliveriesWindow: 0,
+  meshMessageDeliveriesActivation: 1_000,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.5,
+  invalidMessageDeliveriesWeight: -1,
+  invalidMessageDeliveriesDecay: 0.5,
+}
 
 interface GenesisPeer {
   id: PeerId
@@ -79,7 +114,10 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   const syncProtocol = syncProtocolId(options.topicPrefix)
   const directConsensusProtocol = directConsensusProtocolId(options.topicPrefix)
 
-  const isAllowed = (peerId: PeerId): boolean => allowed.has(peerId.toString())
+  // Closes a banned peer's connections; the gater (through isAllowed) then refuses it both ways.
+  let hangUp: (peerId: string) => void = () => undefined
+  const guard = new PeerGuard({ limits, log, onBan: (ban) => hangUp(ban.peerId) })
+  const isAllowed = (peerId: PeerId): boolean => allowed.has(peerId.toString()) && !guard.isBanned(peerId.toString())
   const libp2p: Libp2p<Services> = await createLibp2p<Services>({
     start: false,
     privateKey,
@@ -120,23 +158,49 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
         // gossipsub drops (and then forgets the peer for) an RPC frame over this, before decoding it.
         maxInboundDataLength: GOSSIP_RPC_BYTES_MAX,
         maxOutboundBufferSize: GOSSIP_OUTBOUND_BUFFER_RPCS_MAX * GOSSIP_RPC_BYTES_MAX,
+        scoreParams: {
+          topics: { [txTopic]: INVALID_MESSAGES_ONLY_TOPIC_SCORE, [consensusTopic]: INVALID_MESSAGES_ONLY_TOPIC_SCORE },
+          // Every validator of a local testnet shares 127.0.0.1; in a permissioned network that is no signal.
+          IPColocationFactorWeight: 0,
+        },
       }),
     },
   })
   const pubsub = libp2p.services.pubsub
+  // The GossipSub class has getScore; the interface @libp2p/gossipsub exports does not declare it.
+  const scored = pubsub as unknown as { getScore?: (peerId: string) => number }
+  const gossipScore = (peerId: string): number => (typeof scored.getScore === 'function' ? scored.getScore.call(pubsub, peerId) : 0)
+  hangUp = (peerId) => {
+    libp2p.hangUp(peerIdFromString(peerId)).catch((error: unknown) => log.debug({ peer: peerId, err: errorMessage(error) }, 'closing a banned peer failed'))
+  }
 
   // --- gossip validation and delivery -------------------------------------------------------------
-  function validator(topic: string, maxBytes: number, validate: NetworkHandlers['validateTx']) {
-    return async (_propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> => {
-      if (message.type !== 'signed') return TopicValidatorResult.Reject
+  // The propagation source (the peer that handed us the message; for a relayed message not its author) is
+  // who is rate-limited and charged for a rejected message.
+  function validator(topic: string, kind: GossipKind, maxBytes: number, validate: NetworkHandlers['validateTx']) {
+    const reject = (source: string, detail: Record<string, unknown>): TopicValidatorResult => {
+      guard.offence(source, 'gossip-rejected', { topic, ...detail })
+      return TopicValidatorResult.Reject
+    }
+    return async (propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> => {
+      const source = propagationSource.toString()
+      // Whatever a banned peer still had in flight when its connection was closed.
+      if (guard.isBanned(source)) return TopicValidatorResult.Ignore
+      if (message.type !== 'signed') return reject(source, { why: 'unsigned' })
       const author = message.from.toString()
       if (!allowedAuthors.has(author)) {
         log.debug({ topic, author }, 'rejected a gossip message authored outside the validator set')
-        return TopicValidatorResult.Reject
+        return reject(source, { author, why: 'author outside the validator set' })
+      }
+      if (!guard.allowGossip(source, author, kind, message.data.length)) {
+        // Over the limit for its own messages: an offence. For messages it relays: dropped, not penalised.
+        if (author === source) guard.offence(source, 'gossip-rate-limited', { topic })
+        else guard.drop(source, 'gossip-relay-rate-limited')
+        return TopicValidatorResult.Ignore
       }
       if (message.data.length > maxBytes) {
         log.debug({ topic, author, bytes: message.data.length, maxBytes }, 'rejected an oversized gossip message')
-        return TopicValidatorResult.Reject
+        return reject(source, { author, why: 'oversized', bytes: message.data.length })
       }
       let result: ValidationResult
       try {
@@ -146,13 +210,13 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
         return TopicValidatorResult.Ignore
       }
       if (result === 'accept') return TopicValidatorResult.Accept
-      if (result === 'reject') return TopicValidatorResult.Reject
+      if (result === 'reject') return reject(source, { author, why: 'validator' })
       if (result !== 'ignore') log.warn({ topic, result: String(result) }, 'gossip validator returned an unknown result; ignoring the message')
       return TopicValidatorResult.Ignore
     }
   }
-  pubsub.topicValidators.set(txTopic, validator(txTopic, limits.txMessageBytesMax, handlers.validateTx))
-  pubsub.topicValidators.set(consensusTopic, validator(consensusTopic, limits.consensusMessageBytesMax, handlers.validateConsensus))
+  pubsub.topicValidators.set(txTopic, validator(txTopic, 'tx', limits.txMessageBytesMax, handlers.validateTx))
+  pubsub.topicValidators.set(consensusTopic, validator(consensusTopic, 'consensus', limits.consensusMessageBytesMax, handlers.validateConsensus))
 
   function deliver(topic: string, handler: NetworkHandlers['onTx'], data: Uint8Array, author: string): void {
     try {
@@ -175,12 +239,12 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
 
   await libp2p.handle(
     directConsensusProtocol,
-    createDirectConsensusHandler(handlers, limits, (author, bytes) => deliver(consensusTopic, handlers.onConsensus, bytes, author), log),
+    createDirectConsensusHandler(handlers, limits, (author, bytes) => deliver(consensusTopic, handlers.onConsensus, bytes, author), log, guard),
     { maxInboundStreams: DIRECT_CONSENSUS_INBOUND_STREAMS_PER_CONNECTION_MAX },
   )
 
   // --- block sync -----------------------------------------------------------------------------------
-  const syncServer = createSyncServer(handlers.serveBlocks, limits, log)
+  const syncServer = createSyncServer(handlers.serveBlocks, limits, log, guard)
   await libp2p.handle(syncProtocol, (stream, connection) => syncServer.handle(stream, connection), {
     maxInboundStreams: SYNC_INBOUND_STREAMS_PER_CONNECTION_MAX,
   })
@@ -200,7 +264,7 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   const dialing = new Set<string>()
   function dial(peer: GenesisPeer): void {
     const id = peer.id.toString()
-    if (stopped || dialing.has(id) || libp2p.getConnections(peer.id).length > 0) return
+    if (stopped || dialing.has(id) || guard.isBanned(id) || libp2p.getConnections(peer.id).length > 0) return
     dialing.add(id)
     libp2p
       .dial(peer.address.encapsulate(`/p2p/${id}`), { signal: AbortSignal.timeout(Math.max(limits.redialIntervalMs, 5_000)) })
@@ -213,6 +277,16 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   }
   const redialTimer = setInterval(dialAll, limits.redialIntervalMs)
   redialTimer.unref()
+  // gossipsub drops some invalid messages (bad signatures, unsigned) before our validator sees them; its
+  // score counts them, and a peer sending enough of them is banned like any other offender.
+  const scoreTimer = setInterval(() => {
+    for (const peer of libp2p.getPeers()) {
+      const id = peer.toString()
+      const score = gossipScore(id)
+      if (score < GOSSIP_SCORE_BAN_THRESHOLD && !guard.isBanned(id)) guard.ban(id, 'gossip-score', { score })
+    }
+  }, GOSSIP_SCORE_CHECK_INTERVAL_MS)
+  scoreTimer.unref()
   // Connect/disconnect are logged at info, except for a peer that keeps closing connections right after
   // they open (typically: this node is not in that peer's allowedPeerIds): warned once, then debug.
   const connectedAt = new Map<string, number>()
@@ -273,6 +347,9 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
     peerId: self,
     addresses: () => libp2p.getMultiaddrs().map(String),
     connectedPeers: () => libp2p.getPeers().map(String),
+    bannedPeers: () => guard.banned().map((ban) => ({ ...ban })),
+    peerScore: (peerId) => gossipScore(peerId),
+    peerOffences: (peerId) => guard.offenceCounts(peerId),
     publishTx: (bytes) => publish(txTopic, bytes, limits.txMessageBytesMax),
     publishConsensus: async (bytes) => {
       if (!(bytes instanceof Uint8Array) || bytes.length <= GOSSIP_MESSAGE_BYTES_MAX) {
@@ -288,13 +365,15 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
       } catch {
         throw new NetworkError('PEER_NOT_ALLOWED', `${JSON.stringify(peerId)} is not a peer id`)
       }
-      if (!isAllowed(peer)) throw new NetworkError('PEER_NOT_ALLOWED', `peer ${peerId} is not in allowedPeerIds`)
+      if (!allowed.has(peer.toString())) throw new NetworkError('PEER_NOT_ALLOWED', `peer ${peerId} is not in allowedPeerIds`)
+      if (guard.isBanned(peer.toString())) throw new NetworkError('PEER_BANNED', `peer ${peerId} is banned for misbehaving`)
       return requestBlocksOverStream(libp2p, peer, syncProtocol, request, limits, requestOptions?.signal)
     },
     async stop(): Promise<void> {
       if (stopped) return
       stopped = true
       clearInterval(redialTimer)
+      clearInterval(scoreTimer)
       await libp2p.stop()
       log.info({ peerId: self }, 'p2p network stopped')
     },

@@ -26,6 +26,7 @@ import {
   type SyncResponse,
 } from '../../client/wire.ts'
 import { SYNC_REQUEST_BUFFER_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, SYNC_SERVE_READ_TIMEOUT_MS, type NetworkLimits } from './limits.ts'
+import type { PeerGuard } from './peer-guard.ts'
 import { NetworkError, type NetworkHandlers, type NetworkLogger } from './types.ts'
 
 const STATUS_OK = 0
@@ -130,6 +131,7 @@ export function createSyncServer(
   serveBlocks: NetworkHandlers['serveBlocks'],
   limits: NetworkLimits,
   log: NetworkLogger,
+  guard: Pick<PeerGuard, 'isBanned' | 'allowSyncRequest' | 'offence'>,
 ): SyncServer {
   let active = 0
 
@@ -146,6 +148,16 @@ export function createSyncServer(
       await respond(concatBytes(new Uint8Array([STATUS_ERROR]), encode([code, message])))
     }
 
+    if (guard.isBanned(peer)) {
+      stream.abort(new Error('peer is banned'))
+      return
+    }
+    if (!guard.allowSyncRequest(peer)) {
+      guard.offence(peer, 'sync-rate-limited')
+      log.debug({ peer }, 'block sync: peer over its request rate, answering BUSY')
+      await respondError('BUSY', 'too many block sync requests from this peer').catch((error: unknown) => stream.abort(asError(error)))
+      return
+    }
     if (active >= limits.syncInboundStreamsMax) {
       log.debug({ peer }, 'block sync: too many concurrent requests, answering BUSY')
       await respondError('BUSY', `serving ${active} block sync requests already`).catch((error: unknown) => stream.abort(asError(error)))
@@ -160,6 +172,7 @@ export function createSyncServer(
         const name = asError(error).name
         if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
           log.debug({ peer }, 'block sync: oversized request')
+          guard.offence(peer, 'sync-malformed', { why: 'oversized' })
           await respondError('MALFORMED_REQUEST', `a sync request is at most ${SYNC_REQUEST_BYTES_MAX} bytes`)
         } else {
           log.debug({ peer, err: asError(error).message }, 'block sync: no request read')
@@ -174,6 +187,7 @@ export function createSyncServer(
       } catch (error) {
         const message = error instanceof WireError || asError(error).name === 'DecodeError' ? asError(error).message : 'undecodable request'
         log.debug({ peer, err: message }, 'block sync: malformed request')
+        guard.offence(peer, 'sync-malformed', { err: message })
         await respondError('MALFORMED_REQUEST', message)
         return
       }

@@ -59,6 +59,15 @@ export interface Network {
   addresses(): string[]
   /** Peer ids with an open connection (all of them in allowedPeerIds). */
   connectedPeers(): string[]
+  /** Peers banned right now for misbehaving (see PEER_OFFENCES_MAX), with the expiry and the last offence. */
+  bannedPeers(): { peerId: string; untilMs: number; reason: string }[]
+  /** gossipsub's score of a peer (negative after invalid messages; 0 for an unknown peer). */
+  peerScore(peerId: string): number
+  /**
+   * Messages charged to a peer, per reason, since its last ban expired: offences (rejected, rate-limited,
+   * malformed...) and 'gossip-relay-rate-limited' drops, which are not penalised.
+   */
+  peerOffences(peerId: string): Partial<Record<string, number>>
   /**
    * Gossips a signed transaction; resolves with the number of peers it was sent to (0 when none is
    * connected: that is logged, never thrown). Rejects with NetworkError MESSAGE_TOO_LARGE for a message
@@ -78,6 +87,8 @@ export type NetworkErrorCode =
   | 'MESSAGE_TOO_LARGE'
   /** requestBlocks: the peer id is not in allowedPeerIds (the connection gater would deny it). */
   | 'PEER_NOT_ALLOWED'
+  /** requestBlocks: the peer is banned for misbehaving (for peerBanDurationMs). */
+  | 'PEER_BANNED'
   /** requestBlocks: could not dial the peer or open the protocol stream. */
   | 'UNREACHABLE'
   /** requestBlocks: no complete response within syncRequestTimeoutMs. */
