@@ -1,12 +1,13 @@
 // Crash faults with four real node processes under a client load: kill -9 and restart, kill -9 at arbitrary
-// moments repeatedly, a crash right after a block's batch is written, a torn LevelDB log, SIGSTOP/SIGCONT, and
-// all four killed at once. After each: no fork, no committed transaction lost, the node catches up.
+// moments repeatedly, a crash right after a block's batch is written, a torn LevelDB log, and all four killed at
+// once. After each: no fork, no committed transaction lost, the node catches up.
 import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CRASH_AT_HEIGHT_ENV } from '../../node/storage/store.ts'
 import {
   TransferLoad,
+  expectHealthy as checkHealthy,
   expectCommittedEverywhere,
   expectHeight,
   expectNoFork,
@@ -42,6 +43,7 @@ function logLines(fault: FaultCluster, index: number): { msg?: string; height?: 
     .map((line) => JSON.parse(line) as { msg?: string; height?: number })
 }
 
+const committedHeights = (fault: FaultCluster, index: number): number[] => logLines(fault, index).filter((line) => line.msg === 'block committed').map((line) => line.height as number)
 const stateLoaded = (fault: FaultCluster, index: number): { height?: number }[] => logLines(fault, index).filter((line) => line.msg === 'state loaded')
 
 /** The newest LevelDB write-ahead log (NNNNNN.log) of a node's data folder. */
@@ -71,16 +73,7 @@ describe('crash faults of real node processes under load', { timeout: 120_000 },
     await fault?.dispose()
   })
 
-  /** The checks after every scenario: the load's transactions all commit, no fork, nothing lost, no bad answer. */
-  async function expectHealthy(): Promise<void> {
-    load.targets = ALL
-    await load.committedMore(5)
-    const top = await maxHeight(fault.cluster, ALL)
-    await expectHeight(fault.cluster, ALL, top)
-    await expectNoFork(fault.cluster, ALL, load.blockHashes)
-    await expectCommittedEverywhere(fault.cluster, ALL, load.committed)
-    expect(load.errors).toEqual([])
-  }
+  const expectHealthy = (): Promise<void> => checkHealthy(fault, load)
 
   it('kill -9 of a validator under load: the other three keep committing, it restarts and catches up', async () => {
     await fault.cluster.killAndWait(3)
@@ -98,7 +91,7 @@ describe('crash faults of real node processes under load', { timeout: 120_000 },
     const seed = Date.now() >>> 0
     const random = prng(seed)
     const moments: string[] = []
-    for (let round = 0; round < 4; round += 1) {
+    for (let round = 0; round < 3; round += 1) {
       const victim = round % 4
       const delayMs = Math.floor(random() * 1_500)
       moments.push(`node${victim} after ${delayMs} ms`)
@@ -118,9 +111,8 @@ describe('crash faults of real node processes under load', { timeout: 120_000 },
     await fault.cluster.killAndWait(victim)
     fault.cluster.start(victim, { env: { [CRASH_AT_HEIGHT_ENV]: String(crashAt) } })
     expect(await fault.cluster.exited(victim)).toBe('SIGKILL')
-    const committedLogged = logLines(fault, victim).filter((line) => line.msg === 'block committed')
     // The process died inside the commit of H: nothing after the write ran (not even the log line of H).
-    expect(committedLogged.at(-1)?.height).toBeLessThan(crashAt)
+    expect(committedHeights(fault, victim).at(-1)).toBe(crashAt - 1)
     const loadsBefore = stateLoaded(fault, victim).length
     fault.cluster.start(victim)
     await waitUntil('the restarted node to load its state', () => stateLoaded(fault, victim).length > loadsBefore)
@@ -128,46 +120,28 @@ describe('crash faults of real node processes under load', { timeout: 120_000 },
     await expectHealthy()
   })
 
-  for (const cut of [{ name: '17 bytes', bytes: (size: number) => Math.min(17, size - 1) }, { name: 'half of the log', bytes: (size: number) => Math.floor(size / 2) }]) {
-    it(`a torn write (the newest LevelDB log cut by ${cut.name} after kill -9): the node opens at a consistent height and catches up`, async () => {
-      const victim = 1
-      // Let the node write a few blocks into its current log first.
-      const start = (await heightOf(fault.cluster, victim)) as number
-      await expectHeight(fault.cluster, [victim], start + 3)
-      await fault.cluster.killAndWait(victim)
-      const log = newestLevelLog(fault, victim)
-      const size = statSync(log).size
-      expect(size).toBeGreaterThan(1)
-      const cutBytes = cut.bytes(size)
-      truncateSync(log, size - cutBytes)
-      const loadsBefore = stateLoaded(fault, victim).length
-      fault.cluster.start(victim)
-      // It opens (a refused open would exit the process) and serves its state.
-      await waitUntil('the node with the torn log to answer', async () => (await heightOf(fault.cluster, victim)) !== null, 30_000).catch((error: Error) => {
-        throw new Error(`${error.message}\n${fault.cluster.logTail(victim)}`)
-      })
-      const reopened = stateLoaded(fault, victim).slice(loadsBefore).at(0)
-      expect(reopened?.height).toBeGreaterThanOrEqual(1)
-      // Consistent at whatever height it reopened: its app hash is the one every other node has there.
-      await expectNoFork(fault.cluster, ALL, load.blockHashes)
-      await expectHeight(fault.cluster, [victim], await maxHeight(fault.cluster, others(victim)))
-      await expectHealthy()
+  it('a torn write (kill -9, then the newest LevelDB log cut in half, mid-record): the node opens at a consistent height and catches up', async () => {
+    const victim = 1
+    // Let the node write a few blocks into its current log first.
+    const start = (await heightOf(fault.cluster, victim)) as number
+    await expectHeight(fault.cluster, [victim], start + 3)
+    await fault.cluster.killAndWait(victim)
+    const lastCommitted = committedHeights(fault, victim).at(-1) as number
+    const log = newestLevelLog(fault, victim)
+    const size = statSync(log).size
+    expect(size).toBeGreaterThan(1)
+    truncateSync(log, size - Math.floor(size / 2))
+    const loadsBefore = stateLoaded(fault, victim).length
+    fault.cluster.start(victim)
+    // It opens (a refused open would exit the process) and serves its state.
+    await waitUntil('the node with the torn log to answer', async () => (await heightOf(fault.cluster, victim)) !== null, 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${fault.cluster.logTail(victim)}`)
     })
-  }
-
-  it('SIGSTOP of a validator: the others keep committing; after SIGCONT it catches up', async () => {
-    const victim = 2
-    fault.cluster.pause(victim)
-    load.targets = others(victim)
-    try {
-      const before = await maxHeight(fault.cluster, others(victim))
-      await expectHeight(fault.cluster, others(victim), before + 3)
-      await load.committedMore(10)
-      // A frozen process answers nothing.
-      expect(await heightOf(fault.cluster, victim)).toBeNull()
-    } finally {
-      fault.cluster.resume(victim)
-    }
+    const reopenedAt = stateLoaded(fault, victim).slice(loadsBefore).at(0)?.height
+    expect(reopenedAt).toBeGreaterThanOrEqual(1)
+    expect(reopenedAt).toBeLessThanOrEqual(lastCommitted)
+    // Consistent at whatever height it reopened: its app hash is the one every other node has there.
+    await expectNoFork(fault.cluster, ALL, load.blockHashes)
     await expectHeight(fault.cluster, [victim], await maxHeight(fault.cluster, others(victim)))
     await expectHealthy()
   })

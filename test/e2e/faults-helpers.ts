@@ -345,3 +345,18 @@ export async function waitForPeers(cluster: Cluster, expected: Map<number, numbe
     timeoutMs,
   )
 }
+
+/**
+ * The checks after every scenario, with the load sent to every node again: the chain still commits the load's
+ * transactions, every node is at the top height, no fork, every committed transaction is still committed at the
+ * same height everywhere, and no node gave the load an answer it must never give.
+ */
+export async function expectHealthy(fault: FaultCluster, load: TransferLoad, indexes = [0, 1, 2, 3]): Promise<void> {
+  load.targets = indexes
+  await load.committedMore(5)
+  const top = await maxHeight(fault.cluster, indexes)
+  await expectHeight(fault.cluster, indexes, top)
+  await expectNoFork(fault.cluster, indexes, load.blockHashes)
+  await expectCommittedEverywhere(fault.cluster, indexes, load.committed)
+  expect(load.errors).toEqual([])
+}
