@@ -143,7 +143,8 @@ describe('crash faults of real node processes under load', { timeout: 120_000 },
     })
     const reopenedAt = stateLoaded(fault, victim).slice(loadsBefore).at(0)?.height
     expect(reopenedAt).toBeGreaterThanOrEqual(1)
-    expect(reopenedAt).toBeLessThanOrEqual(lastCommitted)
+    // The cut really removed committed blocks: LevelDB drops a torn log tail silently and opens at an older state.
+    expect(reopenedAt).toBeLessThan(lastCommitted)
     // Consistent at whatever height it reopened: its app hash is the one every other node has there.
     await expectNoFork(fault.cluster, ALL, load.blockHashes)
     await expectHeight(fault.cluster, [victim], await maxHeight(fault.cluster, others(victim)))
