@@ -27,7 +27,7 @@ const ALL = [0, 1, 2, 3]
 /** How long a halted cluster is watched for a commit that must not happen. */
 const HALT_WATCH_MS = 4_000
 /** Time for messages already delivered when the connections closed to be processed (not an assertion). */
-const PARTITION_SETTLE_MS = 500
+const PARTITION_SETTLE_MS = 1_000
 
 const fullMesh = (): Map<number, number[]> => new Map(ALL.map((index) => [index, ALL.filter((other) => other !== index)]))
 
