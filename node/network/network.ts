@@ -35,6 +35,7 @@ import {
   SYNC_INBOUND_STREAMS_PER_CONNECTION_MAX,
   resolveLimits,
 } from './limits.ts'
+import { partitionSwitchFromEnv } from './partition.ts'
 import { PeerGuard, type GossipKind } from './peer-guard.ts'
 import { createSyncServer, requestBlocks as requestBlocksOverStream, syncProtocolId } from './sync.ts'
 import {
@@ -114,10 +115,12 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   const syncProtocol = syncProtocolId(options.topicPrefix)
   const directConsensusProtocol = directConsensusProtocolId(options.topicPrefix)
 
-  // Closes a banned peer's connections; the gater (through isAllowed) then refuses it both ways.
+  // Closes a banned peer's connections; the gater (through admits) then refuses it both ways.
   let hangUp: (peerId: string) => void = () => undefined
   const guard = new PeerGuard({ limits, log, onBan: (ban) => hangUp(ban.peerId) })
-  const isAllowed = (peerId: PeerId): boolean => allowed.has(peerId.toString()) && !guard.isBanned(peerId.toString())
+  // Test-only partition switch (partition.ts): null unless TONNE_TEST_PARTITION_FILE is set.
+  const partition = partitionSwitchFromEnv(process.env, log)
+  const admits = (peerId: string): boolean => allowed.has(peerId) && !guard.isBanned(peerId) && !(partition?.isBlocked(peerId) ?? false)
   const libp2p: Libp2p<Services> = await createLibp2p<Services>({
     start: false,
     privateKey,
@@ -127,19 +130,19 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
     streamMuxers: [yamux()],
     connectionGater: {
       // The peer id is known before dialling and right after the Noise handshake; nothing earlier.
-      denyDialPeer: (peerId) => !isAllowed(peerId),
+      denyDialPeer: (peerId) => !admits(peerId.toString()),
       denyDialMultiaddr: (address) => {
         const peerId = address.getComponents().find((component) => component.name === 'p2p')?.value
-        return peerId !== undefined && !allowed.has(peerId)
+        return peerId !== undefined && !admits(peerId)
       },
       denyInboundEncryptedConnection: (peerId) => {
-        const deny = !isAllowed(peerId)
-        if (deny) log.debug({ peer: peerId.toString() }, 'denied an inbound connection from a peer outside the validator set')
+        const deny = !admits(peerId.toString())
+        if (deny) log.debug({ peer: peerId.toString() }, 'denied an inbound connection from a peer outside the validator set (or cut off by the test partition switch)')
         return deny
       },
-      denyOutboundEncryptedConnection: (peerId) => !isAllowed(peerId),
-      denyInboundUpgradedConnection: (peerId) => !isAllowed(peerId),
-      denyOutboundUpgradedConnection: (peerId) => !isAllowed(peerId),
+      denyOutboundEncryptedConnection: (peerId) => !admits(peerId.toString()),
+      denyInboundUpgradedConnection: (peerId) => !admits(peerId.toString()),
+      denyOutboundUpgradedConnection: (peerId) => !admits(peerId.toString()),
     },
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND_MAX,
@@ -258,6 +261,13 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   pubsub.subscribe(txTopic)
   pubsub.subscribe(consensusTopic)
   let stopped = false
+  partition?.onBlock((newlyBlocked) => {
+    for (const id of newlyBlocked) {
+      for (const connection of libp2p.getConnections().filter((open) => open.remotePeer.toString() === id)) {
+        connection.abort(new Error('peer cut off by the test partition switch'))
+      }
+    }
+  })
   log.info({ peerId: self, addresses: libp2p.getMultiaddrs().map(String), peers: peers.length }, 'p2p network started')
 
   // --- keep a connection to every genesis peer ------------------------------------------------------
@@ -374,6 +384,7 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
       stopped = true
       clearInterval(redialTimer)
       clearInterval(scoreTimer)
+      partition?.stop()
       await libp2p.stop()
       log.info({ peerId: self }, 'p2p network stopped')
     },

@@ -24,6 +24,13 @@ export const PREFIX = {
 
 const HEIGHT_DIGITS = 16
 
+/**
+ * Test-only crash point: with TONNE_TEST_CRASH_AT_HEIGHT=H the process SIGKILLs itself right after the batch of
+ * block H is written and fsynced, before anything else sees the commit. Unset (the normal case): null, no effect.
+ */
+export const CRASH_AT_HEIGHT_ENV = 'TONNE_TEST_CRASH_AT_HEIGHT'
+const crashAtHeight = ((value) => (value !== undefined && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : null))(process.env[CRASH_AT_HEIGHT_ENV])
+
 export function padHeight(height: number): string {
   return String(height).padStart(HEIGHT_DIGITS, '0')
 }
@@ -149,6 +156,7 @@ export class Store {
     }
     batch.put(PREFIX.meta + 'latest', encode([commit.height, commit.appHash, commit.blockHash, commit.timeMs]))
     await batch.write({ sync: true })
+    if (commit.height === crashAtHeight) process.kill(process.pid, 'SIGKILL')
   }
 
   async getBlock(height: number): Promise<Uint8Array | undefined> {
