@@ -1,11 +1,4 @@
-import { describe, it } from 'vitest'
-import { CI_SEEDS_4_VALIDATORS, expectSeedsPass, timeoutFor } from './seeds.ts'
+// Slice 2 of 2 of the CI seeds with 4 validators (test/sim/seeds.ts); one file per slice so that vitest runs them in parallel.
+import { describeSeedSlice } from './seeds.ts'
 
-const count = CI_SEEDS_4_VALIDATORS / 2
-const from = 1 + count
-
-describe('deterministic simulation, 4 validators (f = 1)', () => {
-  it(`seeds ${from}..${from + count - 1}: agreement, identical states, liveness after stabilisation, ledger invariants, every client transaction committed once`, async () => {
-    await expectSeedsPass(4, from, count)
-  }, timeoutFor(4, count))
-})
+describeSeedSlice(4, 1, 2)
