@@ -92,6 +92,13 @@ export interface SignerRecord {
 export interface SignerState {
   records: SignerRecord[]
   coreState: ConsensusState | null
+  /**
+   * The bytes of the blocks this validator signed a proposal or a non-nil vote for at the records' height. Without
+   * them, a cluster that crashes as a whole after precommitting a block (none committed it, so block sync has
+   * nothing to fetch) decides it on restart and cannot commit it, nor can a locked proposer re-propose it: the
+   * chain halts. Absent in records written before this field existed.
+   */
+  blocks?: { hash: string; bytes: Uint8Array }[]
 }
 
 export interface SignerStore {
@@ -173,13 +180,17 @@ export class ConsensusDriver {
   async start(): Promise<void> {
     const saved = await this.options.signerStore.load()
     this.signed = saved.records
+    const savedBlocks = saved.blocks ?? []
     this.started = true
     this.scheduleRebroadcast()
     const nextHeight = this.options.app.latestHeight() + 1
     const restored = saved.coreState
     if (restored !== null && restored.height === nextHeight && restored.config.validatorCount === this.config.validatorCount && restored.config.selfIndex === this.config.selfIndex) {
       // Resume the height where this validator left it: its lock and valid value survive the restart.
-      this.enqueue(async () => this.restore({ ...restored, config: this.config }))
+      this.enqueue(async () => {
+        for (const entry of savedBlocks) this.blocks.set(entry.hash, entry.bytes)
+        await this.restore({ ...restored, config: this.config })
+      })
     } else {
       this.enqueue(async () => this.startHeight(nextHeight))
     }
@@ -524,7 +535,12 @@ export class ConsensusDriver {
     }
     const signature = (this.options.sign as (message: Uint8Array) => Uint8Array)(message)
     const records = [...this.signed.filter((record) => record.height >= height), { height, round, step: stepNumber, value, signature: bytesToHex(signature) }]
-    await this.options.signerStore.save({ records, coreState: this.state })
+    const blocks: { hash: string; bytes: Uint8Array }[] = []
+    for (const hash of new Set(records.filter((record) => record.height === height && record.value !== null).map((record) => record.value as string))) {
+      const bytes = this.blocks.get(hash)
+      if (bytes !== undefined) blocks.push({ hash, bytes })
+    }
+    await this.options.signerStore.save({ records, coreState: this.state, blocks })
     this.signed = records
     return signature
   }
@@ -598,14 +614,19 @@ export function evidenceFromOutput(output: EquivocationOutput | ProposalEquivoca
 }
 
 export function encodeSignerState(state: SignerState): Uint8Array {
-  return encode([state.records.map((record) => [record.height, record.round, record.step, record.value, record.signature]), state.coreState === null ? null : JSON.stringify(state.coreState)])
+  return encode([
+    state.records.map((record) => [record.height, record.round, record.step, record.value, record.signature]),
+    state.coreState === null ? null : JSON.stringify(state.coreState),
+    (state.blocks ?? []).map((entry) => [entry.hash, entry.bytes]),
+  ])
 }
 
 export function decodeSignerState(bytes: Uint8Array): SignerState {
-  const [records, coreState] = decode(bytes) as [[number, number, number, string | null, string][], string | null]
+  const [records, coreState, blocks] = decode(bytes) as [[number, number, number, string | null, string][], string | null, [string, Uint8Array][] | undefined]
   return {
     records: records.map(([height, round, stepNumber, recordValue, signature]) => ({ height, round, step: stepNumber, value: recordValue, signature })),
     coreState: coreState === null ? null : (JSON.parse(coreState) as ConsensusState),
+    blocks: (blocks ?? []).map(([hash, blockBytes]) => ({ hash, bytes: new Uint8Array(blockBytes) })),
   }
 }
 
