@@ -562,8 +562,12 @@ export class ConsensusDriver {
     }
     const signature = (this.options.sign as (message: Uint8Array) => Uint8Array)(message)
     const records = [...this.signed.filter((record) => record.height >= height), { height, round, step: stepNumber, value, signature: bytesToHex(signature) }]
+    // The blocks a restart needs: the locked and valid values (a re-proposal, or a decision on an earlier round's
+    // precommits, is of one of them) and what this validator signs in this round. Not every round's value, so that
+    // a height of many rounds does not rewrite many blocks at each signature.
+    const needed = [this.state.lockedValue, this.state.validValue, ...records.filter((record) => record.height === height && record.round === round).map((record) => record.value)]
     const blocks: { hash: string; bytes: Uint8Array }[] = []
-    for (const hash of new Set(records.filter((record) => record.height === height && record.value !== null).map((record) => record.value as string))) {
+    for (const hash of new Set(needed.filter((value): value is string => value !== null))) {
       const bytes = this.blocks.get(hash)
       if (bytes !== undefined) blocks.push({ hash, bytes })
     }
