@@ -2,6 +2,7 @@
 // persistence of what this validator signed, gossip, and the application. Exactly one routine mutates consensus
 // state: every input (peer message, own message, timeout, synced block) goes through one serial queue.
 import {
+  BLOCK_BYTES_MAX,
   bytesToHex,
   decodeBlock,
   decodeConsensusMessage,
@@ -28,6 +29,13 @@ export const INPUT_QUEUE_BYTES_MAX = 64 * 1024 * 1024
 export const FUTURE_MESSAGES_MAX = 2_000
 export const FUTURE_MESSAGES_BYTES_MAX = 32 * 1024 * 1024
 export const FUTURE_HEIGHTS_AHEAD_MAX = 5
+/**
+ * Each validator's share of the future-message buffer: FUTURE_MESSAGES_MAX / n messages and FUTURE_MESSAGES_BYTES_MAX
+ * / n bytes (but room for one maximal proposal), counted by signer. Without shares one Byzantine validator, which
+ * can sign any number of votes for the next heights, fills the buffer and keeps it full, and the honest proposals
+ * and votes for the next height that arrive before this validator starts it are dropped.
+ */
+export const FUTURE_MESSAGE_BYTES_PER_VALIDATOR_MIN = BLOCK_BYTES_MAX + 64 * 1024
 /**
  * Own proposal and votes of the current height are re-published at this interval, for peers that missed them,
  * together with the other validators' votes this node holds for the rounds that matter for liveness (the current
@@ -92,6 +100,13 @@ export interface SignerRecord {
 export interface SignerState {
   records: SignerRecord[]
   coreState: ConsensusState | null
+  /**
+   * The bytes of the blocks this validator signed a proposal or a non-nil vote for at the records' height. Without
+   * them, a cluster that crashes as a whole after precommitting a block (none committed it, so block sync has
+   * nothing to fetch) decides it on restart and cannot commit it, nor can a locked proposer re-propose it: the
+   * chain halts. Absent in records written before this field existed.
+   */
+  blocks?: { hash: string; bytes: Uint8Array }[]
 }
 
 export interface SignerStore {
@@ -137,8 +152,10 @@ export class ConsensusDriver {
   private queueLength = 0
   private readonly timers = new Set<unknown>()
   private readonly blocks = new Map<string, Uint8Array>()
-  private future: { height: number; message: ConsensusMessage; bytes: number }[] = []
+  private future: { height: number; message: ConsensusMessage; bytes: number; signer: number }[] = []
   private futureBytes = 0
+  /** Messages and bytes in `future` by signer (validator index). */
+  private futureBySigner = new Map<number, { count: number; bytes: number }>()
   private queuedBytes = 0
   /** Block hashes executed per round of the current height (PROPOSAL_VALUES_PER_ROUND_MAX). */
   private proposalValues = new Map<number, Set<string>>()
@@ -173,13 +190,17 @@ export class ConsensusDriver {
   async start(): Promise<void> {
     const saved = await this.options.signerStore.load()
     this.signed = saved.records
+    const savedBlocks = saved.blocks ?? []
     this.started = true
     this.scheduleRebroadcast()
     const nextHeight = this.options.app.latestHeight() + 1
     const restored = saved.coreState
     if (restored !== null && restored.height === nextHeight && restored.config.validatorCount === this.config.validatorCount && restored.config.selfIndex === this.config.selfIndex) {
       // Resume the height where this validator left it: its lock and valid value survive the restart.
-      this.enqueue(async () => this.restore({ ...restored, config: this.config }))
+      this.enqueue(async () => {
+        for (const entry of savedBlocks) this.blocks.set(entry.hash, entry.bytes)
+        await this.restore({ ...restored, config: this.config })
+      })
     } else {
       this.enqueue(async () => this.startHeight(nextHeight))
     }
@@ -344,9 +365,21 @@ export class ConsensusDriver {
     if (height < this.state.height || height <= this.options.app.latestHeight()) return
     if (height > this.state.height || !this.heightStarted) {
       const bytes = size > 0 ? size : message.type === 'proposal' ? message.block.length : 0
-      if (height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX && this.future.length < FUTURE_MESSAGES_MAX && this.futureBytes + bytes <= FUTURE_MESSAGES_BYTES_MAX) {
-        this.future.push({ height, message, bytes })
+      const signer = message.type === 'proposal' ? message.proposal.validatorIndex : message.vote.validatorIndex
+      const share = this.futureBySigner.get(signer) ?? { count: 0, bytes: 0 }
+      const validatorCount = Math.max(1, this.config.validatorCount)
+      const countShare = Math.max(1, Math.floor(FUTURE_MESSAGES_MAX / validatorCount))
+      const bytesShare = Math.max(FUTURE_MESSAGE_BYTES_PER_VALIDATOR_MIN, Math.floor(FUTURE_MESSAGES_BYTES_MAX / validatorCount))
+      if (
+        height <= this.state.height + FUTURE_HEIGHTS_AHEAD_MAX &&
+        this.future.length < FUTURE_MESSAGES_MAX &&
+        this.futureBytes + bytes <= FUTURE_MESSAGES_BYTES_MAX &&
+        share.count < countShare &&
+        share.bytes + bytes <= bytesShare
+      ) {
+        this.future.push({ height, message, bytes, signer })
         this.futureBytes += bytes
+        this.futureBySigner.set(signer, { count: share.count + 1, bytes: share.bytes + bytes })
       }
       return
     }
@@ -406,6 +439,11 @@ export class ConsensusDriver {
     const ready = this.future.filter((entry) => entry.height === height)
     this.future = this.future.filter((entry) => entry.height > height)
     this.futureBytes = this.future.reduce((sum, entry) => sum + entry.bytes, 0)
+    this.futureBySigner = new Map()
+    for (const entry of this.future) {
+      const share = this.futureBySigner.get(entry.signer) ?? { count: 0, bytes: 0 }
+      this.futureBySigner.set(entry.signer, { count: share.count + 1, bytes: share.bytes + entry.bytes })
+    }
     return ready
   }
 
@@ -524,7 +562,16 @@ export class ConsensusDriver {
     }
     const signature = (this.options.sign as (message: Uint8Array) => Uint8Array)(message)
     const records = [...this.signed.filter((record) => record.height >= height), { height, round, step: stepNumber, value, signature: bytesToHex(signature) }]
-    await this.options.signerStore.save({ records, coreState: this.state })
+    // The blocks a restart needs: the locked and valid values (a re-proposal, or a decision on an earlier round's
+    // precommits, is of one of them) and what this validator signs in this round. Not every round's value, so that
+    // a height of many rounds does not rewrite many blocks at each signature.
+    const needed = [this.state.lockedValue, this.state.validValue, ...records.filter((record) => record.height === height && record.round === round).map((record) => record.value)]
+    const blocks: { hash: string; bytes: Uint8Array }[] = []
+    for (const hash of new Set(needed.filter((value): value is string => value !== null))) {
+      const bytes = this.blocks.get(hash)
+      if (bytes !== undefined) blocks.push({ hash, bytes })
+    }
+    await this.options.signerStore.save({ records, coreState: this.state, blocks })
     this.signed = records
     return signature
   }
@@ -598,14 +645,19 @@ export function evidenceFromOutput(output: EquivocationOutput | ProposalEquivoca
 }
 
 export function encodeSignerState(state: SignerState): Uint8Array {
-  return encode([state.records.map((record) => [record.height, record.round, record.step, record.value, record.signature]), state.coreState === null ? null : JSON.stringify(state.coreState)])
+  return encode([
+    state.records.map((record) => [record.height, record.round, record.step, record.value, record.signature]),
+    state.coreState === null ? null : JSON.stringify(state.coreState),
+    (state.blocks ?? []).map((entry) => [entry.hash, entry.bytes]),
+  ])
 }
 
 export function decodeSignerState(bytes: Uint8Array): SignerState {
-  const [records, coreState] = decode(bytes) as [[number, number, number, string | null, string][], string | null]
+  const [records, coreState, blocks] = decode(bytes) as [[number, number, number, string | null, string][], string | null, [string, Uint8Array][] | undefined]
   return {
     records: records.map(([height, round, stepNumber, recordValue, signature]) => ({ height, round, step: stepNumber, value: recordValue, signature })),
     coreState: coreState === null ? null : (JSON.parse(coreState) as ConsensusState),
+    blocks: (blocks ?? []).map(([hash, blockBytes]) => ({ hash, bytes: new Uint8Array(blockBytes) })),
   }
 }
 

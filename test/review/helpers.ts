@@ -79,12 +79,14 @@ export class ManualClock implements Clock {
 export class MemorySignerStore implements SignerStore {
   records: SignerRecord[] = []
   coreState: SignerState['coreState'] = null
+  blocks: NonNullable<SignerState['blocks']> = []
   async load(): Promise<SignerState> {
-    return { records: this.records.map((record) => ({ ...record })), coreState: this.coreState === null ? null : structuredClone(this.coreState) }
+    return { records: this.records.map((record) => ({ ...record })), coreState: this.coreState === null ? null : structuredClone(this.coreState), blocks: this.blocks.map((entry) => ({ ...entry })) }
   }
   async save(state: SignerState): Promise<void> {
     this.records = state.records.map((record) => ({ ...record }))
     this.coreState = state.coreState === null ? null : structuredClone(state.coreState)
+    this.blocks = (state.blocks ?? []).map((entry) => ({ ...entry }))
   }
 }
 

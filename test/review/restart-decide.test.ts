@@ -22,8 +22,10 @@ describe('a validator restarted after it saw the proposal', () => {
     await settle([driver])
     expect(signerStore.records.some((record) => record.step === 3 && record.value === b.hash)).toBe(true)
 
-    // kill -9: a new process opens the same database; nothing in memory survives.
+    // kill -9: a new process opens the same database; nothing in memory survives. The signer record keeps the bytes
+    // of blocks this validator voted for; drop them to stand for a block it did not vote for (or an older record).
     driver.stop()
+    signerStore.blocks = []
     const after = await Application.open(genesis, before.store)
     driver = makeDriver(consensusApp(after), 0, new ManualClock(), () => undefined, signerStore)
     logs.length = 0
@@ -39,6 +41,31 @@ describe('a validator restarted after it saw the proposal', () => {
     expect(applied).toBe(true)
     expect(after.latest.height).toBe(1)
     expect(driver.height).toBe(2)
+    driver.stop()
+  })
+
+  it('commits by itself the block it precommitted: the signer record keeps its bytes', async () => {
+    const before = await openApp()
+    const signerStore = new MemorySignerStore()
+    const b = emptyBlock(before, genesis.genesisTimeMs + 1_000, validatorKeys[1] as Uint8Array)
+    let driver = makeDriver(consensusApp(before), 0, new ManualClock(), () => undefined, signerStore)
+    await driver.start()
+    await settle([driver])
+    driver.receive(proposalMessage(1, 0, -1, b.bytes, b.hash, 1))
+    for (const index of [1, 2]) driver.receive(voteMessage('prevote', 1, 0, b.hash, index))
+    await settle([driver])
+    expect(signerStore.blocks.map((entry) => entry.hash)).toEqual([b.hash])
+
+    driver.stop()
+    const after = await Application.open(genesis, before.store)
+    driver = makeDriver(consensusApp(after), 0, new ManualClock(), () => undefined, signerStore)
+    logs.length = 0
+    await driver.start()
+    await settle([driver])
+    for (const index of [1, 2]) driver.receive(voteMessage('precommit', 1, 0, b.hash, index))
+    await settle([driver])
+    expect(logs.filter((entry) => entry.level === 'error')).toEqual([])
+    expect(after.latest.height).toBe(1)
     driver.stop()
   })
 })

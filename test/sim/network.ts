@@ -26,6 +26,8 @@ export const SYNC_REQUEST_TIMEOUT_MS = 2_000
 /** What the network needs from a node. */
 export interface NetworkEndpoint {
   readonly index: number
+  /** Changes at every crash and restart: what was sent to an earlier life of the node never reaches a later one. */
+  readonly incarnation: number
   isUp(): boolean
   /** The gossip topic validator: returns at once (consensus) or later (transactions are checked asynchronously). */
   validate(topic: Topic, bytes: Uint8Array): Verdict | Promise<Verdict>
@@ -114,8 +116,9 @@ export class SimNetwork {
       return
     }
     const copies = this.rng.chance(duplicateProbability) ? 2 : 1
+    const incarnation = this.endpoints[to]?.incarnation
     for (let copy = 0; copy < copies; copy += 1) {
-      this.scheduler.schedule(this.delay(), () => this.deliver(from, to, topic, bytes, id))
+      this.scheduler.schedule(this.delay(), () => this.deliver(from, to, topic, bytes, id, incarnation))
     }
   }
 
@@ -131,10 +134,11 @@ export class SimNetwork {
     return true
   }
 
-  private deliver(from: number, to: number, topic: Topic, bytes: Uint8Array, id: string): void {
+  private deliver(from: number, to: number, topic: Topic, bytes: Uint8Array, id: string, incarnation: number | undefined): void {
     const endpoint = this.endpoints[to]
-    // A link cut or a node down while the message was in flight loses it.
-    if (endpoint === undefined || !endpoint.isUp() || !this.linked(from, to)) {
+    // A link cut or a node down while the message was in flight loses it, and so does a restart of the receiver since
+    // it was sent (the connection it travelled on died with the old process).
+    if (endpoint === undefined || !endpoint.isUp() || endpoint.incarnation !== incarnation || !this.linked(from, to)) {
       this.dropped += 1
       return
     }
@@ -159,12 +163,14 @@ export class SimNetwork {
         reject(new Error(reason))
       }
       const timeout = this.scheduler.schedule(SYNC_REQUEST_TIMEOUT_MS, () => fail('sync request timed out'))
+      const serverIncarnation = this.endpoints[to]?.incarnation
+      const clientIncarnation = this.endpoints[from]?.incarnation
       this.scheduler.schedule(this.delay(), () => {
         const endpoint = this.endpoints[to]
-        if (endpoint === undefined || !endpoint.isUp() || !this.linked(from, to)) return
+        if (endpoint === undefined || !endpoint.isUp() || endpoint.incarnation !== serverIncarnation || !this.linked(from, to)) return
         void endpoint.serveBlocks(request).then((response) => {
           this.scheduler.schedule(this.delay(), () => {
-            if (settled || !this.linked(from, to) || this.endpoints[from]?.isUp() !== true) return
+            if (settled || !this.linked(from, to) || this.endpoints[from]?.isUp() !== true || this.endpoints[from]?.incarnation !== clientIncarnation) return
             settled = true
             this.scheduler.cancel(timeout)
             resolve(response)

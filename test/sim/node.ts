@@ -118,6 +118,11 @@ export class SimNode implements NetworkEndpoint {
     return this.up
   }
 
+  /** Which life of the node this is: a crash and a restart each change it (messages to an older life are lost). */
+  get incarnation(): number {
+    return this.generation
+  }
+
   get height(): number {
     return this.app?.latest.height ?? 0
   }
