@@ -83,12 +83,28 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     bodyLimit: HTTP_BODY_BYTES_MAX,
     // fastify's default of 100 would refuse legitimate long batch ids (GET /batches/CERCARBONO%2F...)
     routerOptions: { maxParamLength: ROUTE_PARAM_CHARS_MAX },
-    // A URL that does not percent-decode (GET /txs/%zz) gets the same { code, message } shape as every other error.
-    frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).status(400).send({ code: 'BAD_URL', message: error.message }),
+    // A URL that does not percent-decode (GET /txs/%zz), or whose path parameter is longer than
+    // ROUTE_PARAM_CHARS_MAX, gets the same { code, message } shape as every other error (without echoing the URL).
+    frameworkErrors: (_error, request, reply) => {
+      const tooLong = (request.url ?? '').split(/[/?]/).some((segment) => segment.length > ROUTE_PARAM_CHARS_MAX)
+      void (reply as FastifyReply)
+        .status(400)
+        .send(tooLong ? { code: 'PARAM_TOO_LONG', message: `a path parameter is longer than ${ROUTE_PARAM_CHARS_MAX} characters` } : { code: 'BAD_URL', message: 'the URL does not percent-decode' })
+    },
+    // Errors Node's HTTP parser raises before fastify sees a request (headers over Node's 16 KiB limit, garbage
+    // instead of HTTP) are answered in the same { code, message } shape, then the connection is closed.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (!socket.writable) return socket.destroy()
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW'
+      const body = JSON.stringify(tooLarge ? { code: 'HEADERS_TOO_LARGE', message: 'the request line and headers are over 16 KiB' } : { code: 'BAD_REQUEST', message: 'the request is not valid HTTP' })
+      socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    },
   })
   let waitingForCommit = 0
 
   server.addContentTypeParser(['application/octet-stream', 'application/msgpack'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+  // Only JSON and the binary types above carry a transaction: text/plain is 415 like every other type.
+  server.removeContentTypeParser('text/plain')
 
   server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof ApiError) return reply.status(error.statusCode).send({ code: error.code, message: error.message })
@@ -190,7 +206,7 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   // pending in this node's pool (observed, not yet in a block; another node may know other pending evidence).
   const evidenceCursor = z.string().regex(/^\d{16}\/\d{16}$/, 'must be a cursor from a previous page (next)')
   server.get('/evidence', async (request) => {
-    const query = parse(z.object({ limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: evidenceCursor.optional() }).strict(), request.query, 'query')
+    const query = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: evidenceCursor.optional() }).strict(), request.query, 'query')
     const page = await listEvidence(app.store.state, query.limit, query.after)
     return {
       items: page.items.map((record) => committedEvidenceView(genesis, record)),

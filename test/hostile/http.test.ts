@@ -166,8 +166,8 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
     ['a signed envelope whose transaction lacks a sender', () => signRaw(encode({ chainId, kind: 'project.register', nonce: 1, body: {} })), OCTETS, 400, 'MALFORMED_TX'],
     ['a signed transaction whose body nests 3 000 deep', () => signRaw(txBytesWithRawAttributes(nested(3_000), 1)), OCTETS, 400, 'MALFORMED_TX'],
     ['a signed transaction whose body holds a msgpack bigint', () => signRaw(txBytesWithRawAttributes(Uint8Array.of(0xd4, 0x42, 0x01), 1)), OCTETS, 400, 'MALFORMED_TX'],
-    ['a text body', () => 'hello', 'text/plain', 400, 'BAD_REQUEST'],
-    ['hex sent as text/plain', () => bytesToHex(good().bytes), 'text/plain', 400, 'BAD_REQUEST'],
+    ['a text body', () => 'hello', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['hex sent as text/plain', () => bytesToHex(good().bytes), 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['an XML body', () => '<tx/>', 'application/xml', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['a form body', () => 'tx=00', 'application/x-www-form-urlencoded', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['an octet-stream body over the size limit', () => new Uint8Array(HTTP_BODY_BYTES_MAX + 1).fill(0x90), OCTETS, 413, 'BODY_TOO_LARGE'],
@@ -245,7 +245,7 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
     ['GET', '/batches?limit=1e3', 400, 'BAD_REQUEST'],
     ['GET', `/projects/VCS/${'x'.repeat(300)}`, 400, 'BAD_REQUEST'],
     ['GET', `/batches/VCS%3A${'1'.repeat(200)}`, 404, 'UNKNOWN_BATCH'],
-    ['GET', `/batches/${'x'.repeat(ROUTE_PARAM_CHARS_MAX + 1)}`, 400, 'BAD_URL'],
+    ['GET', `/batches/${'x'.repeat(ROUTE_PARAM_CHARS_MAX + 1)}`, 400, 'PARAM_TOO_LONG'],
     ['GET', '/projects/VCS/nope', 404, 'UNKNOWN_PROJECT'],
     ['GET', '/batches/VCS%3A1-2', 404, 'UNKNOWN_BATCH'],
     ['GET', '/nope', 404, 'NOT_FOUND'],
@@ -417,5 +417,33 @@ describe('bounded mempool and truthful transaction status', () => {
     expect(committed).toMatchObject({ id: tx.id, status: 'committed', height, index: 0, result: { code: 0, name: 'OK' } })
     expect(new Set(answers.map((answer) => `${answer.statusCode} ${answer.body}`))).toEqual(new Set([`200 ${JSON.stringify(committed)}`]))
     expect(node.accepted).toHaveLength(1)
+  })
+})
+
+describe('errors raised before fastify sees the request', () => {
+  it('headers over 16 KiB on a real socket answer 431 with JSON { code, message }, and the server keeps serving', async () => {
+    const { buildApi } = await import('../../node/api/server.ts')
+    const { openApp: open } = await import('../review/helpers.ts')
+    const app = await open()
+    const server = await buildApi({ app, genesis: app.genesis, nodeId: 'n', validatorName: null, peers: () => [], catchingUp: () => false, onAccepted: () => undefined })
+    const url = await server.listen({ host: '127.0.0.1', port: 0 })
+    try {
+      const { request } = await import('node:http')
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${url}/health`, { headers: { 'x-filler': 'a'.repeat(20_000) } }, (res) => {
+          let body = ''
+          res.on('data', (chunk) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      expect(answer.status).toBe(431)
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'HEADERS_TOO_LARGE' })
+      const health = await fetch(`${url}/health`)
+      expect(await health.json()).toEqual({ ok: true })
+    } finally {
+      await server.close()
+    }
   })
 })

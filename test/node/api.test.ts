@@ -59,7 +59,7 @@ describe('HTTP API', () => {
     ['malformed JSON', '{"tx": ', 'application/json', 400],
     ['JSON of the wrong type', '{"tx": 42}', 'application/json', 400],
     ['a non-hex tx string', '{"tx": "zz"}', 'application/json', 400],
-    ['a text body instead of a transaction', 'hello', 'text/plain', 400],
+    ['a text body instead of a transaction', 'hello', 'text/plain', 415],
     ['an unsupported content type', 'hello', 'application/xml', 415],
     ['malformed msgpack bytes', Buffer.from([0xc1, 0xff, 0x00]), 'application/octet-stream', 400],
     ['msgpack that is not a signed transaction', Buffer.from(encode({ hello: 'world' })), 'application/octet-stream', 400],
