@@ -1,5 +1,5 @@
 // `npm run demo`: four real node processes on loopback agree on a ledger built from real registry exports.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -109,6 +109,12 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
     exitCode = 1
   } finally {
     if (!options.keep) await cluster.stopAll()
+  }
+  // A temporary testnet of a successful run is removed; one given with --out, kept running, or of a failed run
+  // (its logs explain the failure) stays.
+  if (!options.keep && options.out === undefined) {
+    if (exitCode === 0) rmSync(out, { recursive: true, force: true })
+    else process.stderr.write(`the testnet and its node logs are kept in ${out}\n`)
   }
   return exitCode
 }

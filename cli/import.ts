@@ -13,7 +13,10 @@ export interface ImportSummary {
   rejected: number
   byKind: Record<string, number>
   parseErrors: { path: string; line: number; reason: string }[]
+  /** The first REJECTIONS_SHOWN_MAX rejected transactions; `rejected` counts them all. */
   rejections: { path: string; line: number; kind: string; code: string; message: string }[]
+  /** Rejections not listed in `rejections` (beyond REJECTIONS_SHOWN_MAX). */
+  rejectionsNotShown: number
   lastHeight: number
 }
 
@@ -52,5 +55,5 @@ export async function runImport(options: { node: string; registry: string; keyFi
     rejected += 1
     if (rejections.length < REJECTIONS_SHOWN_MAX) rejections.push({ path: step.source.path, line: step.source.line, kind: step.kind, code: entry.result.name, message: entry.result.message })
   }
-  return { registry: options.registry, steps: plan.steps.length, committed: committed.length - rejected, rejected, byKind, parseErrors: plan.errors, rejections, lastHeight }
+  return { registry: options.registry, steps: plan.steps.length, committed: committed.length - rejected, rejected, byKind, parseErrors: plan.errors, rejections, rejectionsNotShown: rejected - rejections.length, lastHeight }
 }

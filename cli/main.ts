@@ -48,6 +48,12 @@ function print(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n')
 }
 
+// `tonne query ... | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 interface NodeOptions {
   node: string
 }
@@ -243,11 +249,21 @@ export function buildProgram(): Command {
   queryCommand('block', 'a block with its transactions, results and commit certificate', (client, height) => client.block(height === 'latest' ? 'latest' : integer(height as string)), ['height'])
   queryCommand('account', 'role and nonce of an account', (client, id) => client.account(id as string), ['account'])
   queryCommand('holdings', 'credits held by an account', (client, id) => client.holdings(id as string), ['account'])
-  queryCommand('projects', 'registered projects', (client) => client.projects())
   queryCommand('project', 'one project', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
-  queryCommand('batches', 'issued batches', (client) => client.batches())
   queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
   queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])
+  for (const [name, description] of [
+    ['projects', 'registered projects, a page at a time (the answer\'s `next` is the cursor for --after)'],
+    ['batches', 'issued batches, a page at a time (the answer\'s `next` is the cursor for --after)'],
+  ] as const) {
+    addNodeOption(query.command(name).description(description).option('--limit <n>', 'items per page (at most 1000)', positive).option('--after <cursor>', 'the `next` cursor of a previous page')).action(
+      async (options: NodeOptions & { limit?: number; after?: string }) => {
+        const client = new TonneClient(options.node)
+        const page = { ...(options.limit === undefined ? {} : { limit: options.limit }), ...(options.after === undefined ? {} : { after: options.after }) }
+        print(await (name === 'projects' ? client.projects(page) : client.batches(page)))
+      },
+    )
+  }
   addNodeOption(
     query
       .command('evidence')

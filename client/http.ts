@@ -189,16 +189,18 @@ export class TonneClient {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}/holdings`)
   }
 
-  projects(): Promise<unknown> {
-    return this.request('GET', '/projects')
+  /** A page of projects in key order; pass the answer's `next` as `after` for the next page. */
+  projects(page: { limit?: number; after?: string } = {}): Promise<unknown> {
+    return this.request('GET', `/projects${pageQuery(page)}`)
   }
 
   project(registry: string, projectId: string): Promise<unknown> {
     return this.request('GET', `/projects/${encodeURIComponent(registry)}/${encodeURIComponent(projectId)}`)
   }
 
-  batches(): Promise<unknown> {
-    return this.request('GET', '/batches')
+  /** A page of batches in key order; pass the answer's `next` as `after` for the next page. */
+  batches(page: { limit?: number; after?: string } = {}): Promise<unknown> {
+    return this.request('GET', `/batches${pageQuery(page)}`)
   }
 
   batch(batchId: string): Promise<unknown> {
@@ -261,4 +263,12 @@ export class Signer {
     const signed = await this.sign(kind, body)
     return this.client.submit(signed.bytes, options)
   }
+}
+
+function pageQuery(page: { limit?: number; after?: string }): string {
+  const params = new URLSearchParams()
+  if (page.limit !== undefined) params.set('limit', String(page.limit))
+  if (page.after !== undefined) params.set('after', page.after)
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
 }

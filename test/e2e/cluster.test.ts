@@ -46,6 +46,13 @@ describe('a four-validator cluster of real processes', { timeout: 240_000 }, () 
     expect(JSON.parse((again as { stdout: string }).stdout)).toMatchObject({ status: 'committed', result: { name: 'SERIAL_OVERLAP' } })
     const query = await run(process.execPath, [tonne, 'query', 'batch', '--node', node(3).apiUrl, 'VCS:941467007-941467431'])
     expect(JSON.parse(query.stdout)).toMatchObject({ batchId: 'VCS:941467007-941467431', originalSerial: '19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012020-31122020-1' })
+    // Paging from the CLI: one project per page, the second page after the first one's cursor.
+    await run(process.execPath, [tonne, 'tx', 'register-project', '--node', node(0).apiUrl, '--key', registryKey(), '--registry', 'VCS', '--project-id', '1341', '--name', 'A second project'])
+    const first = JSON.parse((await run(process.execPath, [tonne, 'query', 'projects', '--node', node(2).apiUrl, '--limit', '1'])).stdout) as { items: { projectId: string }[]; next: string | null }
+    expect(first.items.map((item) => item.projectId)).toEqual(['1340'])
+    expect(first.next).not.toBeNull()
+    const second = JSON.parse((await run(process.execPath, [tonne, 'query', 'projects', '--node', node(2).apiUrl, '--limit', '1', '--after', first.next as string])).stdout) as { items: { projectId: string }[] }
+    expect(second.items.map((item) => item.projectId)).toEqual(['1341'])
   })
 
   it('keeps committing with one node killed (-9), and the restarted node catches up to the same app hash', async () => {

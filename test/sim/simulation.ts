@@ -210,7 +210,11 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     network.heal()
     network.faults = STABLE_LINKS
     log('stable')
-    for (const node of nodes) if (!node.isUp()) void node.start()
+    for (const node of nodes) {
+      if (node.isUp() || node.behavior === 'silent') continue
+      log(`restart node ${node.index}`)
+      void node.start()
+    }
     heightAtStabilisation = Math.max(...honest.map((node) => node.height))
     const reference = honest.find((node) => node.isUp() && node.height === heightAtStabilisation)
     if (reference?.store) void frozenUnits(reference.store.state).then((frozen) => void (frozenAtStabilisation = frozen))
