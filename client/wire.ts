@@ -316,6 +316,17 @@ export const RESULT_CODES = {
   INVALID_RANGE: 15,
   SELF_TRANSFER: 16,
   DUPLICATE_TX: 17,
+  /** The units are locked (collateral, an offer's reservation, or immobilised by their registry). */
+  LOCKED_UNIT: 18,
+  UNKNOWN_LOCK: 19,
+  /** Only the lock's secured party (or, for an immobilisation, its registry) may release or seize it. */
+  NOT_LOCK_PARTY: 20,
+  /** A lock's expiry must be after the block time and at most LOCK_DURATION_MS_MAX ahead. */
+  INVALID_EXPIRY: 21,
+  /** The sender holds less cash of that currency than the transaction moves or burns. */
+  INSUFFICIENT_FUNDS: 22,
+  /** Minting would take a currency's supply or an account's balance above Number.MAX_SAFE_INTEGER minor units. */
+  SUPPLY_OVERFLOW: 23,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 
