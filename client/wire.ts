@@ -124,6 +124,11 @@ export const TX_KINDS = [
   'credit.transfer',
   'credit.retire',
   'credit.cancel',
+  'credit.lock',
+  'credit.release',
+  'credit.seize',
+  'credit.immobilise',
+  'credit.mobilise',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -196,12 +201,52 @@ export interface CreditCancelBody extends CreditSelection {
   reason: string
 }
 
+/**
+ * The owner locks active credits in favour of a secured party (a lender) until `expiresAtMs` (a block time): they
+ * cannot be transferred, retired or locked again; the secured party may release or seize them; at expiry the
+ * ledger releases them at a block boundary. The lock's id is the id of this transaction.
+ */
+export interface CreditLockBody extends CreditSelection {
+  securedParty: AccountId
+  expiresAtMs: number
+}
+
+/** The secured party ends a collateral lock: the units are active again, with their owner. */
+export interface CreditReleaseBody {
+  lockId: string
+}
+
+/** The secured party takes the locked units (on default): they move to it, active. */
+export interface CreditSeizeBody {
+  lockId: string
+}
+
+/**
+ * The batch's registry immobilises a serial range, whoever holds it (e.g. while the credits are represented on
+ * another registry or under investigation). The lock's id is the id of this transaction; no expiry.
+ */
+export interface CreditImmobiliseBody {
+  batchId: string
+  range: SerialRange
+  reason: string
+}
+
+/** The registry that immobilised the credits releases them. */
+export interface CreditMobiliseBody {
+  lockId: string
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
   'credit.transfer': CreditTransferBody
   'credit.retire': CreditRetireBody
   'credit.cancel': CreditCancelBody
+  'credit.lock': CreditLockBody
+  'credit.release': CreditReleaseBody
+  'credit.seize': CreditSeizeBody
+  'credit.immobilise': CreditImmobiliseBody
+  'credit.mobilise': CreditMobiliseBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {

@@ -2,7 +2,7 @@
 // block give the same writes, results and app hash on every honest node.
 import { encode, RESULT_CODES, type Evidence, type TxResult } from '../../client/wire.ts'
 import { applyEvidence, type EvidenceRules } from '../ledger/evidence.ts'
-import { applyTx } from '../ledger/index.ts'
+import { applyTx, beginBlock } from '../ledger/index.ts'
 import { nextAppHash, StateView, type StateReader, type Write } from '../state/view.ts'
 import type { CheckedTx } from './verified.ts'
 
@@ -53,6 +53,8 @@ export async function executeTxs(
   const view = new StateView(state)
   const results: TxResult[] = []
   const included: CheckedTx[] = []
+  // The block boundary, before any transaction: the ledger's own acts that depend only on the block time.
+  await beginBlock(view, context)
   for (const [position, checked] of txs.entries()) {
     if ((await view.get(txResultKey(checked.id))) !== undefined) {
       if (mode === 'validate') return { invalid: `transaction ${position} (${checked.id}) was already committed` }

@@ -19,6 +19,11 @@ import { nextNonceOf, writeNextNonce } from './accounts.ts'
 import { batchIssue } from './batch-issue.ts'
 import type { BlockContext, RuleContext } from './context.ts'
 import { creditCancel } from './credit-cancel.ts'
+import { creditImmobilise } from './credit-immobilise.ts'
+import { creditLock } from './credit-lock.ts'
+import { creditMobilise } from './credit-mobilise.ts'
+import { creditRelease } from './credit-release.ts'
+import { creditSeize } from './credit-seize.ts'
 import { creditRetire } from './credit-retire.ts'
 import { creditTransfer } from './credit-transfer.ts'
 import { projectRegister } from './project-register.ts'
@@ -34,6 +39,11 @@ export const RULES: Rules = {
   'credit.transfer': creditTransfer,
   'credit.retire': creditRetire,
   'credit.cancel': creditCancel,
+  'credit.lock': creditLock,
+  'credit.release': creditRelease,
+  'credit.seize': creditSeize,
+  'credit.immobilise': creditImmobilise,
+  'credit.mobilise': creditMobilise,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

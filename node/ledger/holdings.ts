@@ -18,7 +18,9 @@ export function unitCount(range: SerialRange): number {
 
 export function putHolding(view: StateView, holding: HoldingRecord): void {
   invariant(Number.isSafeInteger(holding.start) && holding.start >= 1 && holding.start <= holding.end, `holding ${holding.batchId} [${holding.start}, ${holding.end}] is not a range`)
+  invariant((holding.status === 'locked') === (holding.lockId !== undefined), `holding ${holding.batchId} [${holding.start}, ${holding.end}] has a lock id exactly when locked`)
   const record: HoldingRecord = { batchId: holding.batchId, start: holding.start, end: holding.end, owner: holding.owner, status: holding.status }
+  if (holding.lockId !== undefined) record.lockId = holding.lockId
   const bytes = encodeRecord(record)
   view.put(keys.holding(holding.batchId, holding.start), bytes)
   view.put(keys.owner(holding.owner, holding.batchId, holding.start), bytes)
@@ -110,6 +112,8 @@ async function selectByRange(reader: StateReader, batch: BatchRecord, range: Ser
   if (retired !== undefined) return { ok: false, result: reject('RETIRED_UNIT', `serial ${retired.range.start} of batch ${batch.batchId} is retired and can never move again`) }
   const cancelled = firstWith('cancelled')
   if (cancelled !== undefined) return { ok: false, result: reject('CANCELLED_UNIT', `serial ${cancelled.range.start} of batch ${batch.batchId} is cancelled`) }
+  const locked = firstWith('locked')
+  if (locked !== undefined) return { ok: false, result: reject('LOCKED_UNIT', `serial ${locked.range.start} of batch ${batch.batchId} is locked (lock ${locked.holding.lockId ?? '?'})`) }
   if (holder !== null) {
     const foreign = pieces.find((piece) => piece.holding.owner !== holder)
     if (foreign !== undefined) return { ok: false, result: reject('INSUFFICIENT_HOLDING', `serial ${foreign.range.start} of batch ${batch.batchId} is not held by ${holder}`) }
@@ -121,13 +125,16 @@ async function selectByRange(reader: StateReader, batch: BatchRecord, range: Ser
  * Replaces the holding of each piece by up to three holdings: the part before the piece and the part after it keep
  * their owner and status, the piece itself gets `change`. Pieces must lie in distinct holdings.
  */
-export function rewritePieces(view: StateView, pieces: Piece[], change: (holding: HoldingRecord) => { owner: string; status: HoldingStatus }): void {
+export function rewritePieces(view: StateView, pieces: Piece[], change: (holding: HoldingRecord) => { owner: string; status: HoldingStatus; lockId?: string }): void {
   for (const { holding, range } of pieces) {
     invariant(holding.start <= range.start && range.start <= range.end && range.end <= holding.end, `piece [${range.start}, ${range.end}] is not inside its holding`)
     const next = change(holding)
+    invariant((next.status === 'locked') === (next.lockId !== undefined), `a holding has a lock id exactly when it is locked (status ${next.status})`)
     deleteHolding(view, holding)
     if (holding.start < range.start) putHolding(view, { ...holding, end: range.start - 1 })
-    putHolding(view, { batchId: holding.batchId, start: range.start, end: range.end, owner: next.owner, status: next.status })
+    const changed: HoldingRecord = { batchId: holding.batchId, start: range.start, end: range.end, owner: next.owner, status: next.status }
+    if (next.lockId !== undefined) changed.lockId = next.lockId
+    putHolding(view, changed)
     if (range.end < holding.end) putHolding(view, { ...holding, start: range.end + 1 })
   }
 }

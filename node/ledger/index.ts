@@ -3,10 +3,15 @@
 //   genesis.ts            genesis accounts and roles
 //   validate.ts           zod schemas of the transaction bodies
 //   project-register.ts   batch-issue.ts   credit-transfer.ts   credit-retire.ts   credit-cancel.ts
+//   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
+//   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
 //   holdings.ts           the serial-block holding model (split, select, index by batch and by owner)
+//   locks.ts              collateral locks and immobilisations
 //   events.ts             provenance events
 //   queries.ts            read-only queries for the API
 export { applyTx, RULES } from './apply.ts'
+export { beginBlock } from './block.ts'
+export { LOCK_DURATION_MS_MAX, readLock } from './locks.ts'
 export { nextNonceOf, readAccount } from './accounts.ts'
 export { applyGenesis, genesisAccounts, genesisWrites, GenesisError, GENESIS_ACCOUNTS_MAX } from './genesis.ts'
 export { batchIdOf } from './batch-issue.ts'

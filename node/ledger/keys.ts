@@ -48,6 +48,12 @@ export const PREFIX = {
   evidenceOrder: 'evidenceorder/',
   /** evidenceslot/<step>/<padded validatorIndex>/<padded height>/<padded round> -> evidence id: one per offence. */
   evidenceSlot: 'evidenceslot/',
+  /** lock/<lockId> -> LockRecord: a live lock (collateral or immobilisation); deleted when released or seized. */
+  lock: 'lock/',
+  /** lockexpiry/<padded expiresAtMs>/<lockId> -> null: collateral locks by expiry, released at block boundaries. */
+  lockExpiry: 'lockexpiry/',
+  /** lockparty/<accountId>/<lockId> -> null: the live locks an account is owner or secured party of. */
+  lockParty: 'lockparty/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -88,7 +94,7 @@ export interface SpaceRangeRecord {
   batchId: string
 }
 
-export const HOLDING_STATUSES = ['active', 'retired', 'cancelled'] as const
+export const HOLDING_STATUSES = ['active', 'retired', 'cancelled', 'locked'] as const
 export type HoldingStatus = (typeof HOLDING_STATUSES)[number]
 
 /** A serial sub-block of one batch, inclusive on both ends. */
@@ -98,9 +104,44 @@ export interface HoldingRecord {
   end: number
   owner: string
   status: HoldingStatus
+  /** Present only with status 'locked' (never undefined, never null): the lock (lock/<lockId>) holding these units. */
+  lockId?: string
 }
 
-export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel'] as const
+export const LOCK_KINDS = ['collateral', 'immobilised'] as const
+export type LockKind = (typeof LOCK_KINDS)[number]
+
+/** One owner's locked sub-range of a lock. */
+export interface LockPiece {
+  start: number
+  end: number
+  owner: string
+}
+
+/**
+ * A lock on credits of one batch (node/ledger/locks.ts). Collateral: `owner` locked them in favour of
+ * `securedParty` until `expiresAtMs`. Immobilised: `registry` locked them, whoever holds them, with no expiry.
+ */
+export interface LockRecord {
+  id: string
+  kind: LockKind
+  batchId: string
+  /** The locked units by owner, in serial order; their holdings have status 'locked' and this lock's id. */
+  pieces: LockPiece[]
+  /** Collateral: the account that locked its units. Immobilised: ''. */
+  owner: string
+  /** Collateral: the lender, who may release or seize. Immobilised: ''. */
+  securedParty: string
+  /** Immobilised: the registry code that may mobilise. Collateral: ''. */
+  registry: string
+  /** Collateral: the block time at or after which the ledger releases it; 0 for none. */
+  expiresAtMs: number
+  reason: string
+  createdHeight: number
+  createdTimeMs: number
+}
+
+export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventRecord {
@@ -118,7 +159,11 @@ export interface EventRecord {
   timeMs: number
   txIndex: number
   txId: string
-  /** Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel). */
+  /**
+   * Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel);
+   * lockId, and securedParty / expiresAtMs or reason (lock, release, seize, immobilise, mobilise); expired: 'true'
+   * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1).
+   */
   details: Record<string, string>
 }
 
@@ -169,6 +214,10 @@ export const keys = {
   eventPrefix: (batchId: string): string => `${PREFIX.event}${batchId}/`,
   event: (batchId: string, seq: number): string => `${PREFIX.event}${batchId}/${padInteger(seq)}`,
   eventCount: (batchId: string): string => `${PREFIX.eventCount}${batchId}`,
+  lock: (lockId: string): string => `${PREFIX.lock}${lockId}`,
+  lockExpiry: (expiresAtMs: number, lockId: string): string => `${PREFIX.lockExpiry}${padInteger(expiresAtMs)}/${lockId}`,
+  lockPartyPrefix: (account: string): string => `${PREFIX.lockParty}${account}/`,
+  lockParty: (account: string, lockId: string): string => `${PREFIX.lockParty}${account}/${lockId}`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
   evidenceSlot: (step: EvidenceStep, validatorIndex: number, height: number, round: number): string =>

@@ -106,10 +106,12 @@ export interface StatusTotals {
   active: number
   retired: number
   cancelled: number
+  /** Collateral or immobilised (node/ledger/locks.ts). */
+  locked: number
 }
 
 function emptyTotals(): StatusTotals {
-  return { active: 0, retired: 0, cancelled: 0 }
+  return { active: 0, retired: 0, cancelled: 0, locked: 0 }
 }
 
 function addUnits(totals: StatusTotals, status: HoldingStatus, units: number): void {
@@ -216,7 +218,7 @@ export async function findBatchBySerial(reader: StateReader, space: string, seri
 // Supply and provenance.
 
 export interface BatchSupply extends StatusTotals {
-  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled. */
+  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled + locked. */
   issued: number
   holdings: number
 }

@@ -105,6 +105,10 @@ const creditRetireSchema = z
   .strictObject({ ...selectionFields, beneficiary: text, purpose: text, reason: text, retiredOn: text })
   .check(checkSelection)
 const creditCancelSchema = z.strictObject({ ...selectionFields, reason: text }).check(checkSelection)
+const lockId = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lock id: the 64 lowercase hex id of the transaction that created the lock')
+const creditLockSchema = z.strictObject({ ...selectionFields, securedParty: accountId, expiresAtMs: z.int().positive() }).check(checkSelection)
+const lockReferenceSchema = z.strictObject({ lockId })
+const creditImmobiliseSchema = z.strictObject({ batchId, range: serialRangeSchema, reason: text })
 
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
@@ -112,6 +116,11 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'credit.transfer': creditTransferSchema,
   'credit.retire': creditRetireSchema,
   'credit.cancel': creditCancelSchema,
+  'credit.lock': creditLockSchema,
+  'credit.release': lockReferenceSchema,
+  'credit.seize': lockReferenceSchema,
+  'credit.immobilise': creditImmobiliseSchema,
+  'credit.mobilise': lockReferenceSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

@@ -19,7 +19,7 @@ import {
   type TxKind,
   type TxResult,
 } from '../../client/wire.ts'
-import { applyTx, genesisWrites, keys } from '../../node/ledger/index.ts'
+import { applyTx, beginBlock, genesisWrites, keys } from '../../node/ledger/index.ts'
 import { MemoryState, nextAppHash, StateView, type Write } from '../../node/state/view.ts'
 
 export interface TestAccount {
@@ -118,6 +118,11 @@ export interface Submitted {
   writes: Write[]
 }
 
+/** The id TestLedger gives its n-th transaction: n in decimal, zero-padded to 64 (hex) digits. */
+export function testTxId(n: number): string {
+  return String(n).padStart(64, '0')
+}
+
 export class TestLedger {
   readonly state = new MemoryState()
   appHash: Uint8Array = ZERO_HASH
@@ -125,6 +130,8 @@ export class TestLedger {
   timeMs: number
   private readonly nonces = new Map<string, number>()
   private txCount = 0
+  /** The id of the last transaction executed (a lock's id is the id of the transaction that created it). */
+  lastTxId = ''
 
   constructor(genesis: Genesis = GENESIS) {
     const writes = genesisWrites(genesis)
@@ -147,8 +154,12 @@ export class TestLedger {
     this.timeMs += 1_000
     const view = new StateView(this.state)
     const results: TxResult[] = []
+    // The block boundary first, as node/app/execute.ts runs it.
+    await beginBlock(view, { height: this.height, timeMs: this.timeMs })
     for (const [txIndex, tx] of txs.entries()) {
-      const id = `tx-${String(this.txCount++).padStart(8, '0')}`
+      // 64 hex digits, like a real transaction id (locks are named by the id of the transaction that made them).
+      const id = testTxId(this.txCount++)
+      this.lastTxId = id
       const result = await applyTx(view, tx, id, { height: this.height, timeMs: this.timeMs, txIndex })
       const senderId = bytesToHex(tx.sender)
       if (result.name !== 'BAD_NONCE' && result.name !== 'MALFORMED_TX') this.nonces.set(senderId, (this.nonces.get(senderId) ?? 0) + 1)

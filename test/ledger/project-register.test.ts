@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { getProject } from '../../node/ledger/index.ts'
-import { BANK, GOLD, projectBody, TestLedger, VERRA, VERRA_2 } from './helpers.ts'
+import { BANK, GOLD, projectBody, TestLedger, testTxId, VERRA, VERRA_2 } from './helpers.ts'
 
 describe('project.register', () => {
   it('records the project with its attributes, the registering account and the block context', async () => {
@@ -16,7 +16,7 @@ describe('project.register', () => {
       registeredBy: VERRA.id,
       height: 1,
       timeMs: ledger.timeMs,
-      txId: 'tx-00000000',
+      txId: testTxId(0),
     })
     // Attributes are stored in sorted order whatever the sender's order.
     expect(Object.keys(project?.attributes ?? {})).toEqual(['ccb', 'region'])
