@@ -29,6 +29,29 @@ function accountId(value: string): string {
   return lower
 }
 
+function hexId(value: string): string {
+  const lower = value.toLowerCase()
+  if (!/^[0-9a-f]{64}$/.test(lower)) throw new InvalidArgumentError('expected an id: 64 hex characters')
+  return lower
+}
+
+/**
+ * A point in time as milliseconds since the epoch: digits are taken as milliseconds; otherwise a date YYYY-MM-DD
+ * (midnight UTC) or a date-time with Z or an offset (2027-06-30T12:00:00Z), so that no local time zone is guessed.
+ */
+export function instant(value: string): number {
+  if (/^\d+$/.test(value)) return positive(value)
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value)) {
+    throw new InvalidArgumentError('expected YYYY-MM-DD, an ISO date-time with Z or an offset, or milliseconds since the epoch')
+  }
+  const parsed = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
+  // Date.parse rolls 2027-02-30 over into March: the calendar date must survive the round trip.
+  if (!Number.isSafeInteger(parsed) || parsed <= 0 || (value.length === 10 && new Date(parsed).toISOString().slice(0, 10) !== value)) {
+    throw new InvalidArgumentError(`not a valid date: ${value}`)
+  }
+  return parsed
+}
+
 function port(value: string): number {
   const parsed = integer(value)
   if (parsed < 1 || parsed > 65_535) throw new InvalidArgumentError('expected a TCP port from 1 to 65535')
@@ -235,6 +258,38 @@ export function buildProgram(): Command {
     await sendAndPrint(options, (s) => s.send('credit.cancel', build.creditCancel({ ...selection(options), reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
   })
 
+  addTxOptions(
+    tx
+      .command('lock')
+      .description('lock credits as collateral in favour of a secured party until a date (they cannot move; the secured party releases or seizes; at expiry the ledger releases them)')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range)
+      .requiredOption('--secured-party <account>', 'the lender (64 hex account id)', accountId)
+      .requiredOption('--until <time>', 'expiry: an ISO date/time (2027-06-30, 2027-06-30T12:00:00Z) or milliseconds since the epoch', instant),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; securedParty: string; until: number }) => {
+    await sendAndPrint(options, (s) => s.send('credit.lock', build.creditLock({ ...selection(options), securedParty: options.securedParty, expiresAtMs: options.until }), options.wait ? { wait: 'commit' } : {}))
+  })
+  for (const [name, kind, description] of [
+    ['release', 'credit.release', 'end a collateral lock (its secured party only): the credits are active again with their owner'],
+    ['seize', 'credit.seize', 'take the credits of a collateral lock on default (its secured party only)'],
+    ['mobilise', 'credit.mobilise', 'end an immobilisation (the registry that made it only)'],
+  ] as const) {
+    addTxOptions(tx.command(name).description(description).requiredOption('--lock <id>', 'lock id (the id of the transaction that created it)', hexId)).action(async (options: TxOptions & { lock: string }) => {
+      await sendAndPrint(options, (s) => s.send(kind, { lockId: options.lock }, options.wait ? { wait: 'commit' } : {}))
+    })
+  }
+  addTxOptions(
+    tx
+      .command('immobilise')
+      .description("immobilise a serial range of a batch whoever holds it (the batch's registry only)")
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--range <start-end>', 'serial sub-range', range)
+      .option('--reason <text>', 'reason', ''),
+  ).action(async (options: TxOptions & { batch: string; range: { start: number; end: number }; reason: string }) => {
+    await sendAndPrint(options, (s) => s.send('credit.immobilise', build.creditImmobilise({ batchId: options.batch, range: options.range, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+  })
+
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
     const command = addNodeOption(query.command(name).description(description))
@@ -249,6 +304,8 @@ export function buildProgram(): Command {
   queryCommand('block', 'a block with its transactions, results and commit certificate', (client, height) => client.block(height === 'latest' ? 'latest' : integer(height as string)), ['height'])
   queryCommand('account', 'role and nonce of an account', (client, id) => client.account(id as string), ['account'])
   queryCommand('holdings', 'credits held by an account', (client, id) => client.holdings(id as string), ['account'])
+  queryCommand('locks', 'live locks an account is owner, secured party or holder of', (client, id) => client.locksOf(id as string), ['account'])
+  queryCommand('lock', 'one live lock', (client, id) => client.lock(id as string), ['lockId'])
   queryCommand('project', 'one project', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
   queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
   queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])

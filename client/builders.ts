@@ -2,6 +2,8 @@
 import type {
   BatchIssueBody,
   CreditCancelBody,
+  CreditImmobiliseBody,
+  CreditLockBody,
   CreditRetireBody,
   CreditTransferBody,
   ProjectRegisterBody,
@@ -61,4 +63,13 @@ export function creditRetire(input: Selection & { beneficiary?: string; purpose?
 
 export function creditCancel(input: Selection & { reason: string }): CreditCancelBody {
   return { ...selection(input), reason: input.reason }
+}
+
+/** Locks the selected credits in favour of `securedParty` until the block time `expiresAtMs`. */
+export function creditLock(input: Selection & { securedParty: string; expiresAtMs: number }): CreditLockBody {
+  return { ...selection(input), securedParty: input.securedParty, expiresAtMs: input.expiresAtMs }
+}
+
+export function creditImmobilise(input: { batchId: string; range: SerialRange; reason?: string }): CreditImmobiliseBody {
+  return { batchId: input.batchId, range: { start: input.range.start, end: input.range.end }, reason: input.reason ?? '' }
 }

@@ -189,6 +189,16 @@ export class TonneClient {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}/holdings`)
   }
 
+  /** Live locks the account is owner, secured party or holder of. */
+  locksOf(id: string, options: { limit?: number } = {}): Promise<{ account: string; locks: LockView[] }> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/locks${pageQuery(options)}`)
+  }
+
+  /** A live lock; 404 UNKNOWN_LOCK once released, seized, mobilised or expired. */
+  lock(lockId: string): Promise<LockView> {
+    return this.request('GET', `/locks/${encodeURIComponent(lockId)}`)
+  }
+
   /** A page of projects in key order; pass the answer's `next` as `after` for the next page. */
   projects(page: { limit?: number; after?: string } = {}): Promise<unknown> {
     return this.request('GET', `/projects${pageQuery(page)}`)
@@ -271,4 +281,19 @@ function pageQuery(page: { limit?: number; after?: string }): string {
   if (page.after !== undefined) params.set('after', page.after)
   const text = params.toString()
   return text === '' ? '' : `?${text}`
+}
+
+/** A live lock (node/ledger/keys.ts LockRecord). */
+export interface LockView {
+  id: string
+  kind: 'collateral' | 'immobilised'
+  batchId: string
+  pieces: { start: number; end: number; owner: string }[]
+  owner: string
+  securedParty: string
+  registry: string
+  expiresAtMs: number
+  reason: string
+  createdHeight: number
+  createdTimeMs: number
 }

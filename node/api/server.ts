@@ -8,6 +8,7 @@ import { txResultKey } from '../app/execute.ts'
 import { evidenceSlot, getEvidence, listEvidence } from '../ledger/evidence.ts'
 import type { EvidenceRecord } from '../ledger/keys.ts'
 import * as queries from '../ledger/queries.ts'
+import { locksOf, readLock } from '../ledger/locks.ts'
 
 export const HTTP_BODY_BYTES_MAX = 256 * 1024
 export const WAIT_COMMIT_TIMEOUT_MS = 30_000
@@ -232,6 +233,21 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   server.get('/accounts/:id/holdings', async (request) => {
     const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
     return queries.holdingsOf(app.store.state, id)
+  })
+
+  // Locks: live collateral locks and immobilisations (released, seized, expired or mobilised ones are gone; their
+  // history is in the batch's provenance).
+  server.get('/accounts/:id/locks', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    const { limit } = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT) }).strict(), request.query, 'query')
+    return { account: id, locks: await locksOf(app.store.state, id, limit) }
+  })
+
+  server.get('/locks/:lockId', async (request) => {
+    const { lockId } = parse(z.object({ lockId: hex64 }).strict(), request.params, 'lock id')
+    const lock = await readLock(app.store.state, lockId)
+    if (lock === undefined) throw new ApiError(404, 'UNKNOWN_LOCK', `no live lock ${lockId} (it may have been released, seized, mobilised or have expired: see the batch's provenance)`)
+    return lock
   })
 
   server.get('/projects', async (request) => {

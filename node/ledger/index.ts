@@ -11,7 +11,7 @@
 //   queries.ts            read-only queries for the API
 export { applyTx, RULES } from './apply.ts'
 export { beginBlock } from './block.ts'
-export { LOCK_DURATION_MS_MAX, readLock } from './locks.ts'
+export { EXPIRED_LOCKS_PER_BLOCK_MAX, LOCK_DURATION_MS_MAX, locksOf, readLock } from './locks.ts'
 export { nextNonceOf, readAccount } from './accounts.ts'
 export { applyGenesis, genesisAccounts, genesisWrites, GenesisError, GENESIS_ACCOUNTS_MAX } from './genesis.ts'
 export { batchIdOf } from './batch-issue.ts'

@@ -9,7 +9,7 @@ import type { StateReader, StateView } from '../state/view.ts'
 import type { BlockContext, RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { holdingsOverlapping, rewritePieces, type Piece } from './holdings.ts'
-import { encodeRecord, keys, padInteger, PREFIX, readRange, readRecord, type HoldingRecord, type LockPiece, type LockRecord } from './keys.ts'
+import { encodeRecord, keys, padInteger, PREFIX, prefixEnd, readRange, readRecord, type HoldingRecord, type LockPiece, type LockRecord } from './keys.ts'
 import { invariant } from './result.ts'
 
 /** The furthest a collateral lock may expire after the block that creates it: ten years of 365.25 days. */
@@ -98,4 +98,16 @@ export async function releaseExpiredLocks(view: StateView, block: Pick<BlockCont
     released += 1
   }
   return released
+}
+
+/** Live locks an account is owner, secured party or (immobilised) holder of, in lock id order; at most `limit`. */
+export async function locksOf(reader: StateReader, account: string, limit: number): Promise<LockRecord[]> {
+  const entries = await readRange<null>(reader, { gte: keys.lockPartyPrefix(account), lt: prefixEnd(keys.lockPartyPrefix(account)), limit })
+  const out: LockRecord[] = []
+  for (const [key] of entries) {
+    const lock = await readLock(reader, key.slice(key.lastIndexOf('/') + 1))
+    invariant(lock !== undefined, `lock index ${key} names a lock that does not exist`)
+    out.push(lock)
+  }
+  return out
 }
