@@ -28,6 +28,19 @@ describe('simulation determinism', () => {
   }, 120_000)
 })
 
+describe('the workload', () => {
+  it('commits every transaction kind with an OK result, and some with rejections, over a few seeds', async () => {
+    const outcomes: Record<string, number> = {}
+    for (const seed of [1, 2, 3]) {
+      const report = await runSimulation({ seed, validators: 4 })
+      for (const [key, count] of Object.entries(report.outcomes)) outcomes[key] = (outcomes[key] ?? 0) + count
+    }
+    const kinds = ['project.register', 'batch.issue', 'credit.transfer', 'credit.retire', 'credit.cancel', 'credit.lock', 'credit.release', 'credit.seize', 'credit.immobilise', 'credit.mobilise']
+    for (const kind of kinds) expect(outcomes[`${kind} OK`] ?? 0, `${kind} OK in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
+    expect(Object.keys(outcomes).filter((key) => !key.endsWith(' OK')).length).toBeGreaterThan(3)
+  }, 120_000)
+})
+
 describe('each Byzantine behaviour, alone among 3 honest validators', () => {
   const run = (behavior: Behavior, seed = 5): Promise<SimReport> => runSimulation({ seed, validators: 4, behaviors: [behavior, 'honest', 'honest', 'honest'] })
 

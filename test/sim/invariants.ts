@@ -2,7 +2,7 @@
 // failing seed says what broke, not only that something did.
 import { decodeBlock, decodeSignedTx, txId } from '../../client/wire.ts'
 import { batchSupply } from '../../node/ledger/queries.ts'
-import { type EvidenceRecord } from '../../node/ledger/keys.ts'
+import { type EvidenceRecord, type LockRecord } from '../../node/ledger/keys.ts'
 import { PREFIX, prefixRange, readRange, type HoldingRecord, type SpaceRangeRecord } from '../../node/ledger/keys.ts'
 import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
@@ -48,8 +48,12 @@ export async function checkIdenticalStates(nodes: SimNode[]): Promise<string[]> 
   return violations
 }
 
-/** Ledger invariants of one state: indexes agree, holdings partition each batch, supply is conserved, ranges never overlap. */
-export async function checkLedger(state: StateReader): Promise<string[]> {
+/**
+ * Ledger invariants of one state (at a block whose time is `blockTimeMs`): indexes agree, holdings partition each
+ * batch, supply is conserved, ranges never overlap, locked holdings and lock records match exactly, and no
+ * collateral lock outlives its expiry.
+ */
+export async function checkLedger(state: StateReader, blockTimeMs: number): Promise<string[]> {
   const violations: string[] = []
   const byBatch = await readRange<HoldingRecord>(state, prefixRange(PREFIX.holding))
   const byOwner = await readRange<HoldingRecord>(state, prefixRange(PREFIX.owner))
@@ -73,8 +77,26 @@ export async function checkLedger(state: StateReader): Promise<string[]> {
       next = holding.end + 1
     }
     if (next !== end + 1) violations.push(`batch ${batchId}: holdings end at ${next - 1}, the batch at ${end}`)
-    if (supply.active + supply.retired + supply.cancelled !== supply.issued) violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} != issued ${supply.issued}`)
+    if (supply.active + supply.retired + supply.cancelled + supply.locked !== supply.issued) {
+      violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} + locked ${supply.locked} != issued ${supply.issued}`)
+    }
   }
+  // Locks: the locked units of every holding are exactly the pieces of live lock records.
+  const locks = await readRange<LockRecord>(state, prefixRange(PREFIX.lock))
+  const lockedByLock = new Map<string, string[]>()
+  for (const [, holding] of byBatch) {
+    if ((holding.status === 'locked') !== (holding.lockId !== undefined)) violations.push(`holding ${holding.batchId} [${holding.start}, ${holding.end}] is ${holding.status} with lock id ${String(holding.lockId)}`)
+    if (holding.lockId !== undefined) lockedByLock.set(holding.lockId, [...(lockedByLock.get(holding.lockId) ?? []), `${holding.start}-${holding.end}/${holding.owner}`])
+  }
+  for (const [, lock] of locks) {
+    const recorded = lock.pieces.map((piece) => `${piece.start}-${piece.end}/${piece.owner}`)
+    const held = lockedByLock.get(lock.id) ?? []
+    lockedByLock.delete(lock.id)
+    const units = (pieces: string[]): number => pieces.reduce((sum, piece) => { const [start, end] = piece.split('/')[0]!.split('-').map(Number) as [number, number]; return sum + end - start + 1 }, 0)
+    if (units(recorded) !== units(held)) violations.push(`lock ${lock.id.slice(0, 16)} records ${units(recorded)} units, its holdings have ${units(held)}`)
+    if (lock.kind === 'collateral' && lock.expiresAtMs <= blockTimeMs) violations.push(`lock ${lock.id.slice(0, 16)} expired at ${lock.expiresAtMs} and is still live at block time ${blockTimeMs}`)
+  }
+  for (const lockId of lockedByLock.keys()) violations.push(`holdings locked by ${lockId.slice(0, 16)}, which has no lock record`)
   const ranges = await readRange<SpaceRangeRecord>(state, prefixRange(PREFIX.space))
   const lastEnd = new Map<string, number>()
   for (const [key, range] of ranges) {
@@ -90,7 +112,7 @@ export async function checkLedger(state: StateReader): Promise<string[]> {
 export async function frozenUnits(state: StateReader): Promise<Map<string, string>> {
   const frozen = new Map<string, string>()
   for (const [, holding] of await readRange<HoldingRecord>(state, prefixRange(PREFIX.holding))) {
-    if (holding.status === 'active') continue
+    if (holding.status !== 'retired' && holding.status !== 'cancelled') continue
     for (let serial = holding.start; serial <= holding.end; serial += 1) frozen.set(`${holding.batchId}#${serial}`, `${holding.owner}/${holding.status}`)
   }
   return frozen

@@ -5,7 +5,7 @@
 // validator is up. Up to f validators are Byzantine for the whole run. Afterwards it checks agreement, identical
 // states, liveness after stabilisation, the ledger invariants and that every client transaction committed once.
 import { createHash } from 'node:crypto'
-import { bytesToHex, type Genesis } from '../../client/wire.ts'
+import { bytesToHex, decode, type Genesis } from '../../client/wire.ts'
 import { DEFAULT_CONSENSUS_TIMEOUTS } from '../../node/config/config.ts'
 import { checkAgreement, checkEvidenceAccusesOnlyByzantine, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, committedTxIds, frozenUnits } from './invariants.ts'
 import { STABLE_LINKS, SimNetwork } from './network.ts'
@@ -69,6 +69,8 @@ export interface SimReport {
   faultLog: string[]
   /** Per node: warnings logged by message, and gossip messages rejected. */
   warnings: Record<string, number>[]
+  /** Committed client transactions by "kind result" (e.g. "credit.lock OK"), on the highest honest node. */
+  outcomes: Record<string, number>
   /** Evidence items committed (on the highest honest node). */
   evidenceCommitted: number
   rejected: number[]
@@ -252,14 +254,22 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
   const top = honest.reduce((best, node) => (node.height > best.height ? node : best), honest[0] as SimNode)
   const signed = workload.signed
   let evidenceCommitted = 0
+  const outcomes: Record<string, number> = {}
   if (top.store !== null) {
-    violations.push(...(await checkLedger(top.store.state)))
+    violations.push(...(await checkLedger(top.store.state, top.app?.latest.timeMs ?? 0)))
     violations.push(...checkFrozen(frozenAtStabilisation, await frozenUnits(top.store.state)))
     const { ids, violations: duplicates } = await committedTxIds(top.store, top.height)
     violations.push(...duplicates)
     const evidence = await committedEvidence(top.store.state)
     evidenceCommitted = evidence.length
     violations.push(...checkEvidenceAccusesOnlyByzantine(evidence, new Set(nodes.filter((node) => !node.honest).map((node) => node.index))))
+    for (const tx of signed) {
+      const record = await top.store.state.get('tx/' + tx.id)
+      if (record === undefined) continue
+      const [, , , name] = decode(record) as [number, number, number, string]
+      const key = `${tx.kind} ${name}`
+      outcomes[key] = (outcomes[key] ?? 0) + 1
+    }
     const missing = signed.filter((tx) => !ids.has(tx.id))
     if (missing.length > 0) violations.push(`${missing.length} of ${signed.length} client transactions never committed (first: ${missing[0]?.kind} of ${missing[0]?.client})`)
   }
@@ -284,6 +294,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     trace,
     faultLog,
     evidenceCommitted,
+    outcomes,
     warnings: nodes.map((node) => Object.fromEntries(node.warnings)),
     rejected: nodes.map((node) => node.rejected),
     unstableMs,

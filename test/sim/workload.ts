@@ -99,10 +99,20 @@ export class Client {
   }
 }
 
+/** A collateral lock a client asked for: its secured party may later release or seize it (or it expires first). */
+interface KnownLock {
+  id: string
+  securedParty: string
+}
+
 /** The workload's shared knowledge: batches issued so far (clients cannot know exactly who holds what). */
 export class Workload {
   readonly clients: Client[]
   private readonly batches: string[] = []
+  private readonly locks: KnownLock[] = []
+  private readonly immobilisations: string[] = []
+  /** The simulated time, for lock expiries (set by tick). */
+  private nowMs = 0
   private nextSerial = 1_000
   private registered = false
 
@@ -136,6 +146,19 @@ export class Workload {
       const batchId = rng.pick(this.batches)
       return { kind: 'credit.cancel', tx: client.sign('credit.cancel', build.creditCancel({ batchId, quantity: rng.between(1, 2), reason: 'simulated cancellation' })) }
     }
+    if (this.immobilisations.length > 0 && rng.chance(0.1)) {
+      const lockId = this.immobilisations.splice(rng.int(this.immobilisations.length), 1)[0] as string
+      return { kind: 'credit.mobilise', tx: client.sign('credit.mobilise', { lockId }) }
+    }
+    if (this.batches.length > 0 && rng.chance(0.08)) {
+      // A few serials of a batch, whoever holds them (some may be retired or locked: then LOCKED_UNIT/RETIRED_UNIT).
+      const batchId = rng.pick(this.batches)
+      const [start] = batchId.slice(batchId.indexOf(':') + 1).split('-').map(Number) as [number]
+      const from = start + rng.between(0, 4)
+      const made = client.sign('credit.immobilise', build.creditImmobilise({ batchId, range: { start: from, end: from + rng.between(0, 2) }, reason: 'simulated hold' }))
+      this.immobilisations.push(made.id)
+      return { kind: 'credit.immobilise', tx: made }
+    }
     const size = rng.between(5, 40)
     const start = this.nextSerial
     this.nextSerial += size + rng.between(0, 3)
@@ -148,7 +171,22 @@ export class Workload {
   private holderTx(client: Client, others: string[]): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
     if (this.batches.length === 0) return null
+    const self = bytesToHex(client.key.publicKey)
+    const mine = this.locks.filter((lock) => lock.securedParty === self)
+    if (mine.length > 0 && rng.chance(0.3)) {
+      const lock = mine[rng.int(mine.length)] as KnownLock
+      this.locks.splice(this.locks.indexOf(lock), 1)
+      const kind = rng.chance(0.5) ? 'credit.release' : 'credit.seize'
+      return { kind, tx: client.sign(kind, { lockId: lock.id }) }
+    }
     const batchId = rng.pick(this.batches)
+    if (rng.chance(0.15)) {
+      // Collateral for a few seconds of simulated time: it may be released, seized, or expire at a block boundary.
+      const securedParty = rng.pick(others)
+      const made = client.sign('credit.lock', build.creditLock({ batchId, quantity: rng.between(1, 4), securedParty, expiresAtMs: this.nowMs + rng.between(2_000, 15_000) }))
+      this.locks.push({ id: made.id, securedParty })
+      return { kind: 'credit.lock', tx: made }
+    }
     if (rng.chance(0.25)) {
       return { kind: 'credit.retire', tx: client.sign('credit.retire', build.creditRetire({ batchId, quantity: rng.between(1, 3), beneficiary: client.name, purpose: 'simulation' })) }
     }
@@ -156,6 +194,7 @@ export class Workload {
   }
 
   async tick(nowMs: number, nodes: SimNode[]): Promise<void> {
+    this.nowMs = nowMs
     for (const client of this.clients) await client.tick(nowMs, nodes, this.rng)
   }
 
