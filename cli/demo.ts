@@ -76,13 +76,25 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       const bankRetire = await bank.send('credit.retire', build.creditRetire({ batchId: source.batchId, quantity: 15, beneficiary: "The bank's client", purpose: 'Voluntary offsetting', reason: '2026 operational emissions' }), { wait: 'commit' })
       const held = await firstActiveBatch(marketplace.client, marketplace.accountId, 1)
       const marketplaceRetire = held === null ? null : await marketplace.send('credit.retire', build.creditRetire({ batchId: source.batchId, quantity: 10, beneficiary: 'Marketplace customer', purpose: 'Offsetting', reason: 'Demo retirement' }), { wait: 'commit' })
+      // Collateral: the marketplace borrows from the bank against credits. One loan is repaid (the bank releases the
+      // lock), the other defaults (the bank seizes the credits).
+      const dayMs = 24 * 60 * 60 * 1000
+      const lockRepaid = await marketplace.send('credit.lock', build.creditLock({ batchId: source.batchId, quantity: 20, securedParty: accountOf('bank'), expiresAtMs: Date.now() + 30 * dayMs }), { wait: 'commit' })
+      const whileLocked = await marketplace.send('credit.transfer', build.creditTransfer({ batchId: source.batchId, quantity: 40, to: accountOf('bank') }), { wait: 'commit' })
+      const released = await bank.send('credit.release', { lockId: lockRepaid.id }, { wait: 'commit' })
+      const lockDefaulted = await marketplace.send('credit.lock', build.creditLock({ batchId: source.batchId, quantity: 10, securedParty: accountOf('bank'), expiresAtMs: Date.now() + 7 * dayMs }), { wait: 'commit' })
+      const seized = await bank.send('credit.seize', { lockId: lockDefaulted.id }, { wait: 'commit' })
       const overspend = await bank.send('credit.transfer', build.creditTransfer({ batchId: source.batchId, quantity: 1_000_000, to: accountOf('marketplace') }), { wait: 'commit' })
-      tradeTxs = 5
+      tradeTxs = 10
       say(`trades on ${source.batchId}:`)
       say(`  registry-vcs -> marketplace 100 credits: ${toMarketplace.result?.name} at height ${toMarketplace.height}`)
       say(`  marketplace -> bank 40 credits (via node2): ${toBank.result?.name} at height ${toBank.height}`)
       say(`  bank retires 15 for its client (via node1): ${bankRetire.result?.name} at height ${bankRetire.height}`)
       say(`  marketplace retires 10: ${marketplaceRetire?.result?.name ?? 'skipped'}`)
+      say(`  marketplace locks 20 credits as collateral for a bank loan (30 days): ${lockRepaid.result?.name}, lock ${lockRepaid.id.slice(0, 16)}`)
+      say(`  marketplace tries to move 40 of its 50 credits while 20 are locked: ${whileLocked.result?.name} (${whileLocked.result?.message})`)
+      say(`  loan repaid, bank releases the lock: ${released.result?.name}`)
+      say(`  marketplace locks 10 credits for a second loan: ${lockDefaulted.result?.name}; it defaults, bank seizes them: ${seized.result?.name} (${seized.result?.message})`)
       say(`  bank tries to transfer 1,000,000 it does not hold: ${overspend.result?.name} (${overspend.result?.message})`)
       const provenance = (await verra.client.provenance({ space: 'VCS', serial: Number(source.batchId.split(':')[1]?.split('-')[0]) })) as { batch?: { originalSerial?: string }; events?: { type: string; from?: string; to?: string; height: number }[] }
       say(`provenance of serial ${source.batchId.split(':')[1]?.split('-')[0]} in VCS (original serial ${provenance.batch?.originalSerial ?? '?'}):`)
