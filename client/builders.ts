@@ -1,6 +1,9 @@
 // Builders for every transaction kind: fill defaults, keep field order fixed, return a body ready for signTx.
 import type {
   BatchIssueBody,
+  CashBurnBody,
+  CashMintBody,
+  CashTransferBody,
   CreditCancelBody,
   CreditRetireBody,
   CreditTransferBody,
@@ -61,4 +64,23 @@ export function creditRetire(input: Selection & { beneficiary?: string; purpose?
 
 export function creditCancel(input: Selection & { reason: string }): CreditCancelBody {
   return { ...selection(input), reason: input.reason }
+}
+
+// Cash: amounts are integer minor units (cents for USD). A fractional, negative or unsafe amount is refused here,
+// before signing; the ledger would reject it with INVALID_BODY anyway.
+function minorUnits(amount: number): number {
+  if (!Number.isSafeInteger(amount) || amount < 1) throw new RangeError(`a cash amount is a positive integer of minor units, got ${String(amount)}`)
+  return amount
+}
+
+export function cashMint(input: { currency: string; to: string; amount: number }): CashMintBody {
+  return { currency: input.currency, to: input.to, amount: minorUnits(input.amount) }
+}
+
+export function cashBurn(input: { currency: string; amount: number }): CashBurnBody {
+  return { currency: input.currency, amount: minorUnits(input.amount) }
+}
+
+export function cashTransfer(input: { currency: string; to: string; amount: number }): CashTransferBody {
+  return { currency: input.currency, to: input.to, amount: minorUnits(input.amount) }
 }

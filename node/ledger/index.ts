@@ -3,6 +3,8 @@
 //   genesis.ts            genesis accounts and roles
 //   validate.ts           zod schemas of the transaction bodies
 //   project-register.ts   batch-issue.ts   credit-transfer.ts   credit-retire.ts   credit-cancel.ts
+//   cash-mint.ts          cash-burn.ts     cash-transfer.ts
+//   cash.ts               cash balances and supply (integer minor units)
 //   holdings.ts           the serial-block holding model (split, select, index by batch and by owner)
 //   events.ts             provenance events
 //   queries.ts            read-only queries for the API
