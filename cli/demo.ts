@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readKeyFile } from '../client/keys.ts'
+import { generateKeyPair, readKeyFile } from '../client/keys.ts'
 import { Signer, type TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import type { RegistryCode } from '../client/wire.ts'
@@ -25,6 +25,13 @@ export const DEMO_REGISTRIES: { folder: string; registry: string; code: Registry
 
 function say(line: string): void {
   process.stdout.write(line + '\n')
+}
+
+/** Minor units (cents) as a decimal string, in integer arithmetic: 1234567 -> "12,345.67". */
+export function formatCents(amount: number): string {
+  const cents = amount % 100
+  const whole = (amount - cents) / 100
+  return `${whole.toLocaleString('en-US')}.${String(cents).padStart(2, '0')}`
 }
 
 async function firstActiveBatch(client: TonneClient, account: string, minimumActive: number): Promise<{ batchId: string; active: number } | null> {
@@ -101,6 +108,21 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       const names = new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name]))
       for (const event of provenance.events ?? []) say(`  height ${event.height}: ${event.type}${event.from ? ` from ${names.get(event.from) ?? event.from.slice(0, 12)}` : ''}${event.to ? ` to ${names.get(event.to) ?? event.to.slice(0, 12)}` : ''}`)
     }
+
+    // Cash: the bank mints USD to the marketplace and to a client of the bank (a key outside genesis), and the
+    // client pays the marketplace. Amounts are integer cents.
+    const client = new Signer(generateKeyPair(), chainId, (cluster.nodes[3] as Cluster['nodes'][number]).client)
+    const mintMarketplace = await bank.send('cash.mint', build.cashMint({ currency: 'USD', to: accountOf('marketplace'), amount: 25_000_000 }), { wait: 'commit' })
+    const mintClient = await bank.send('cash.mint', build.cashMint({ currency: 'USD', to: client.accountId, amount: 5_000_000 }), { wait: 'commit' })
+    const payment = await client.send('cash.transfer', build.cashTransfer({ currency: 'USD', to: accountOf('marketplace'), amount: 1_234_567 }), { wait: 'commit' })
+    tradeTxs += 3
+    const usdOf = async (account: string): Promise<number> => (await bank.client.balances(account)).balances.find((entry) => entry.currency === 'USD')?.amount ?? 0
+    const usd = await bank.client.cash('USD')
+    say('cash (USD, integer cents):')
+    say(`  bank mints USD 250,000.00 to marketplace (via node1): ${mintMarketplace.result?.name} at height ${mintMarketplace.height}`)
+    say(`  bank mints USD 50,000.00 to its client ${client.accountId.slice(0, 12)}: ${mintClient.result?.name} at height ${mintClient.height}`)
+    say(`  client pays marketplace USD 12,345.67 (via node3): ${payment.result?.name} at height ${payment.height}`)
+    say(`  balances: marketplace USD ${formatCents(await usdOf(accountOf('marketplace')))}, client USD ${formatCents(await usdOf(client.accountId))}; USD supply ${formatCents(usd.supply)} held by ${usd.holders} accounts`)
 
     // Let every node reach the same height, then compare.
     const latest = Math.max(...(await Promise.all(cluster.nodes.map((node) => cluster.status(node.index)))).map((status) => status?.height ?? 0))

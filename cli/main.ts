@@ -52,6 +52,11 @@ export function instant(value: string): number {
   return parsed
 }
 
+function currency(value: string): string {
+  if (!/^[A-Z0-9]{3,12}$/.test(value)) throw new InvalidArgumentError('expected a currency code: 3 to 12 uppercase letters or digits, e.g. USD')
+  return value
+}
+
 function port(value: string): number {
   const parsed = integer(value)
   if (parsed < 1 || parsed > 65_535) throw new InvalidArgumentError('expected a TCP port from 1 to 65535')
@@ -290,6 +295,38 @@ export function buildProgram(): Command {
     await sendAndPrint(options, (s) => s.send('credit.immobilise', build.creditImmobilise({ batchId: options.batch, range: options.range, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
   })
 
+  // Cash: amounts are integer minor units (cents for USD: --amount 12345 is USD 123.45).
+  const amountHelp = 'amount in integer minor units of the currency (cents for USD: 12345 is 123.45)'
+  addTxOptions(
+    tx
+      .command('mint')
+      .description('mint cash into an account (the bank account only)')
+      .requiredOption('--currency <code>', 'currency code, e.g. USD (3 to 12 uppercase letters or digits)', currency)
+      .requiredOption('--to <account>', 'receiving account id (64 hex, see tonne keys show FILE)', accountId)
+      .requiredOption('--amount <n>', amountHelp, positive),
+  ).action(async (options: TxOptions & { currency: string; to: string; amount: number }) => {
+    await sendAndPrint(options, (s) => s.send('cash.mint', build.cashMint({ currency: options.currency, to: options.to, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('burn')
+      .description("burn cash from the bank's own balance (the bank account only; holders redeem with tx pay --to BANK)")
+      .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
+      .requiredOption('--amount <n>', amountHelp, positive),
+  ).action(async (options: TxOptions & { currency: string; amount: number }) => {
+    await sendAndPrint(options, (s) => s.send('cash.burn', build.cashBurn({ currency: options.currency, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('pay')
+      .description('transfer cash you hold to another account')
+      .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
+      .requiredOption('--to <account>', 'receiving account id (64 hex, see tonne keys show FILE)', accountId)
+      .requiredOption('--amount <n>', amountHelp, positive),
+  ).action(async (options: TxOptions & { currency: string; to: string; amount: number }) => {
+    await sendAndPrint(options, (s) => s.send('cash.transfer', build.cashTransfer({ currency: options.currency, to: options.to, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
+  })
+
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
     const command = addNodeOption(query.command(name).description(description))
@@ -306,6 +343,8 @@ export function buildProgram(): Command {
   queryCommand('holdings', 'credits held by an account', (client, id) => client.holdings(id as string), ['account'])
   queryCommand('locks', 'live locks an account is owner, secured party or holder of', (client, id) => client.locksOf(id as string), ['account'])
   queryCommand('lock', 'one live lock', (client, id) => client.lock(id as string), ['lockId'])
+  queryCommand('balances', 'cash balances of an account, every currency (integer minor units)', (client, id) => client.balances(accountId(id as string)), ['account'])
+  queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
   queryCommand('project', 'one project', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
   queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
   queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])

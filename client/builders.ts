@@ -1,6 +1,9 @@
 // Builders for every transaction kind: fill defaults, keep field order fixed, return a body ready for signTx.
 import type {
   BatchIssueBody,
+  CashBurnBody,
+  CashMintBody,
+  CashTransferBody,
   CreditCancelBody,
   CreditImmobiliseBody,
   CreditLockBody,
@@ -72,4 +75,23 @@ export function creditLock(input: Selection & { securedParty: string; expiresAtM
 
 export function creditImmobilise(input: { batchId: string; range: SerialRange; reason?: string }): CreditImmobiliseBody {
   return { batchId: input.batchId, range: { start: input.range.start, end: input.range.end }, reason: input.reason ?? '' }
+}
+
+// Cash: amounts are integer minor units (cents for USD). A fractional, negative or unsafe amount is refused here,
+// before signing; the ledger would reject it with INVALID_BODY anyway.
+function minorUnits(amount: number): number {
+  if (!Number.isSafeInteger(amount) || amount < 1) throw new RangeError(`a cash amount is a positive integer of minor units, got ${String(amount)}`)
+  return amount
+}
+
+export function cashMint(input: { currency: string; to: string; amount: number }): CashMintBody {
+  return { currency: input.currency, to: input.to, amount: minorUnits(input.amount) }
+}
+
+export function cashBurn(input: { currency: string; amount: number }): CashBurnBody {
+  return { currency: input.currency, amount: minorUnits(input.amount) }
+}
+
+export function cashTransfer(input: { currency: string; to: string; amount: number }): CashTransferBody {
+  return { currency: input.currency, to: input.to, amount: minorUnits(input.amount) }
 }

@@ -50,6 +50,22 @@ export interface HoldingsView {
   next: string | null
 }
 
+/** Cash amounts are integer minor units of their currency (12345 of USD is USD 123.45). */
+export interface BalancesView {
+  account: string
+  /** Every currency the account holds (non-zero balances), in currency code order. */
+  balances: { currency: string; amount: number }[]
+  next: string | null
+}
+
+export interface CashSupplyView {
+  currency: string
+  /** Minor units in existence: minted - burned, the sum of every balance. */
+  supply: number
+  /** Accounts holding some of it. */
+  holders: number
+}
+
 export interface TxResultView {
   code: number
   name: string
@@ -197,6 +213,16 @@ export class TonneClient {
   /** A live lock; 404 UNKNOWN_LOCK once released, seized, mobilised or expired. */
   lock(lockId: string): Promise<LockView> {
     return this.request('GET', `/locks/${encodeURIComponent(lockId)}`)
+  }
+
+  /** The account's cash balances, every currency it holds (an account holding nothing has an empty list). */
+  balances(id: string): Promise<BalancesView> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/balances`)
+  }
+
+  /** A currency's supply and holder count; HttpError 404 UNKNOWN_CURRENCY when none was ever minted. */
+  cash(currency: string): Promise<CashSupplyView> {
+    return this.request('GET', `/cash/${encodeURIComponent(currency)}`)
   }
 
   /** A page of projects in key order; pass the answer's `next` as `after` for the next page. */

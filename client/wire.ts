@@ -129,6 +129,10 @@ export const TX_KINDS = [
   'credit.seize',
   'credit.immobilise',
   'credit.mobilise',
+  // Cash (issue #4): a bank mints and burns tokens of a currency; anyone transfers what they hold.
+  'cash.mint',
+  'cash.burn',
+  'cash.transfer',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -236,6 +240,31 @@ export interface CreditMobiliseBody {
   lockId: string
 }
 
+// Cash: integer minor units of a named currency (cents of USD: 12345 is USD 123.45), never floating point.
+/** A currency code: 3 to 12 uppercase letters or digits (ISO 4217 codes like USD, EUR, or names like USDC). */
+export type CurrencyCode = string
+
+/** The bank (role 'bank') creates `amount` minor units of `currency` in the account `to`. */
+export interface CashMintBody {
+  currency: CurrencyCode
+  to: AccountId
+  /** Minor units, a positive safe integer. */
+  amount: number
+}
+
+/** The bank destroys `amount` minor units of `currency` from its own balance. */
+export interface CashBurnBody {
+  currency: CurrencyCode
+  amount: number
+}
+
+/** The sender moves `amount` minor units of `currency` it holds to `to`. */
+export interface CashTransferBody {
+  currency: CurrencyCode
+  to: AccountId
+  amount: number
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -247,6 +276,10 @@ export interface TxBodies {
   'credit.seize': CreditSeizeBody
   'credit.immobilise': CreditImmobiliseBody
   'credit.mobilise': CreditMobiliseBody
+  // Cash
+  'cash.mint': CashMintBody
+  'cash.burn': CashBurnBody
+  'cash.transfer': CashTransferBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {

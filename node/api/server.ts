@@ -9,6 +9,7 @@ import { evidenceSlot, getEvidence, listEvidence } from '../ledger/evidence.ts'
 import type { EvidenceRecord } from '../ledger/keys.ts'
 import * as queries from '../ledger/queries.ts'
 import { locksOf, readLock } from '../ledger/locks.ts'
+import { CURRENCY_PATTERN } from '../ledger/validate.ts'
 
 export const HTTP_BODY_BYTES_MAX = 256 * 1024
 export const WAIT_COMMIT_TIMEOUT_MS = 30_000
@@ -248,6 +249,21 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     const lock = await readLock(app.store.state, lockId)
     if (lock === undefined) throw new ApiError(404, 'UNKNOWN_LOCK', `no live lock ${lockId} (it may have been released, seized, mobilised or have expired: see the batch's provenance)`)
     return lock
+  })
+
+  // Cash: an account's balances (every currency it holds) and a currency's supply. Amounts are integer minor units.
+  const currencyCode = z.string().regex(CURRENCY_PATTERN, 'must be a currency code: 3 to 12 uppercase letters or digits')
+  server.get('/accounts/:id/balances', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    const query = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).optional(), after: currencyCode.optional() }).strict(), request.query, 'query')
+    return queries.balancesOf(app.store.state, id, { ...(query.limit === undefined ? {} : { limit: query.limit }), ...(query.after === undefined ? {} : { after: query.after }) })
+  })
+
+  server.get('/cash/:currency', async (request) => {
+    const { currency } = parse(z.object({ currency: currencyCode }).strict(), request.params, 'currency')
+    const supply = await queries.cashSupply(app.store.state, currency)
+    if (supply === undefined) throw new ApiError(404, 'UNKNOWN_CURRENCY', `no ${currency} was ever minted`)
+    return supply
   })
 
   server.get('/projects', async (request) => {

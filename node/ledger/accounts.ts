@@ -37,3 +37,13 @@ export async function requireRegistry(reader: StateReader, sender: string, regis
   }
   return { ok: true, account }
 }
+
+/** The sender acting as a bank: WRONG_ROLE unless it has role 'bank' in genesis. */
+export async function requireBank(reader: StateReader, sender: string, action: string): Promise<{ ok: true; account: AccountRecord } | { ok: false; result: TxResult }> {
+  const account = await readAccount(reader, sender)
+  if (account === undefined || account.role !== 'bank') {
+    const role = account === undefined ? 'no role' : `role ${account.role}`
+    return { ok: false, result: reject('WRONG_ROLE', `only a bank account may ${action}; sender ${sender} has ${role}`) }
+  }
+  return { ok: true, account }
+}

@@ -17,6 +17,9 @@ import { bytesToHex, TX_KINDS, type Tx, type TxBodies, type TxKind, type TxResul
 import type { StateView } from '../state/view.ts'
 import { nextNonceOf, writeNextNonce } from './accounts.ts'
 import { batchIssue } from './batch-issue.ts'
+import { cashBurn } from './cash-burn.ts'
+import { cashMint } from './cash-mint.ts'
+import { cashTransfer } from './cash-transfer.ts'
 import type { BlockContext, RuleContext } from './context.ts'
 import { creditCancel } from './credit-cancel.ts'
 import { creditImmobilise } from './credit-immobilise.ts'
@@ -44,6 +47,9 @@ export const RULES: Rules = {
   'credit.seize': creditSeize,
   'credit.immobilise': creditImmobilise,
   'credit.mobilise': creditMobilise,
+  'cash.mint': cashMint,
+  'cash.burn': cashBurn,
+  'cash.transfer': cashTransfer,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

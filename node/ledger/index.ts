@@ -5,6 +5,8 @@
 //   project-register.ts   batch-issue.ts   credit-transfer.ts   credit-retire.ts   credit-cancel.ts
 //   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
 //   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
+//   cash-mint.ts          cash-burn.ts     cash-transfer.ts
+//   cash.ts               cash balances and supply (integer minor units)
 //   holdings.ts           the serial-block holding model (split, select, index by batch and by owner)
 //   locks.ts              collateral locks and immobilisations
 //   events.ts             provenance events

@@ -12,6 +12,8 @@
 //   the space. (With '/' there, the keys of space VCS/1 would sort among those of space VCS, between
 //   space/VCS/1000000000000000 and space/VCS/2000000000000000, and the predecessor read of an overlap check in VCS
 //   could return a range of VCS/1 and miss a real overlap: test/ledger/batch-issue.test.ts has the case.)
+// - an account id is exactly 64 hex characters and a currency code [A-Z0-9]{3,12} (CURRENCY_PATTERN) never
+//   contains '/', so `balance/<accountId>/<currency>` keys of one account never fall among another's.
 //
 // Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
 import { decode, encode, type BatchIssueBody, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
@@ -54,6 +56,17 @@ export const PREFIX = {
   lockExpiry: 'lockexpiry/',
   /** lockparty/<accountId>/<lockId> -> null: the live locks an account is owner or secured party of. */
   lockParty: 'lockparty/',
+  /**
+   * balance/<accountId>/<currency> -> number: the account's cash of that currency in minor units, a positive safe
+   * integer; a balance that reaches zero is deleted, so every entry is a holder. Keyed by account first so that
+   * GET /accounts/:id/balances is one prefix read (node/ledger/cash.ts).
+   */
+  balance: 'balance/',
+  /**
+   * cashsupply/<currency> -> CashSupplyRecord: minor units in existence (minted - burned, always the sum of the
+   * currency's balances) and how many accounts hold some. Written at the first mint, kept (at 0) after a full burn.
+   */
+  cashSupply: 'cashsupply/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -188,6 +201,15 @@ export interface EvidenceRecord {
   evidence: Uint8Array
 }
 
+/** A currency's totals, kept by the cash rules so that GET /cash/:currency is one read. */
+export interface CashSupplyRecord {
+  currency: string
+  /** Minor units in existence: minted - burned = the sum of every balance of the currency. */
+  supply: number
+  /** Accounts with a non-zero balance of the currency. */
+  holders: number
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Key builders.
 
@@ -220,6 +242,9 @@ export const keys = {
   lockParty: (account: string, lockId: string): string => `${PREFIX.lockParty}${account}/${lockId}`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
+  balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,
+  balance: (accountId: string, currency: string): string => `${PREFIX.balance}${accountId}/${currency}`,
+  cashSupply: (currency: string): string => `${PREFIX.cashSupply}${currency}`,
   evidenceSlot: (step: EvidenceStep, validatorIndex: number, height: number, round: number): string =>
     `${PREFIX.evidenceSlot}${step}/${padInteger(validatorIndex)}/${padInteger(height)}/${padInteger(round)}`,
 }

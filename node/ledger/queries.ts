@@ -11,6 +11,7 @@ import {
   readRange,
   readRecord,
   type BatchRecord,
+  type CashSupplyRecord,
   type EventRecord,
   type HoldingRecord,
   type HoldingStatus,
@@ -18,7 +19,7 @@ import {
   type SpaceRangeRecord,
 } from './keys.ts'
 import { holdingsOverlapping, unitCount } from './holdings.ts'
-import { ACCOUNT_ID_PATTERN } from './validate.ts'
+import { ACCOUNT_ID_PATTERN, CURRENCY_PATTERN } from './validate.ts'
 
 export const QUERY_LIMIT_DEFAULT = 100
 export const QUERY_LIMIT_MAX = 1_000
@@ -290,4 +291,33 @@ export async function provenance(reader: StateReader, query: ProvenanceQuery): P
     truncated,
     holdings: await holdingsOverlapping(reader, batch.batchId, range),
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cash.
+
+export interface CashBalance {
+  currency: string
+  /** Minor units (integer). */
+  amount: number
+}
+
+export interface AccountBalances {
+  account: string
+  /** Every currency the account holds (non-zero balances only), in currency code order. */
+  balances: CashBalance[]
+  /** Cursor (a currency code) for the next page, null on the last one. */
+  next: string | null
+}
+
+/** The cash balances of an account, a page of up to QUERY_LIMIT_MAX currencies (all of them, in practice). */
+export async function balancesOf(reader: StateReader, accountId: string, options: PageOptions = {}): Promise<AccountBalances> {
+  const { entries, next } = await readPageEntries<number>(reader, keys.balancePrefix(accountId), { limit: options.limit ?? QUERY_LIMIT_MAX, ...(options.after === undefined ? {} : { after: options.after }) })
+  return { account: accountId, balances: entries.map(([currency, amount]) => ({ currency, amount })), next }
+}
+
+/** A currency's supply and number of holders; undefined for a currency never minted (or a malformed code). */
+export async function cashSupply(reader: StateReader, currency: string): Promise<CashSupplyRecord | undefined> {
+  if (!CURRENCY_PATTERN.test(currency)) return undefined
+  return readRecord<CashSupplyRecord>(reader, keys.cashSupply(currency))
 }

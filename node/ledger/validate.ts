@@ -20,6 +20,10 @@ export const ATTRIBUTES_COUNT_MAX = 64
 export const ATTRIBUTE_KEY_LENGTH_MAX = 128
 /** The largest serial or quantity: Number.MAX_SAFE_INTEGER (2^53 - 1). */
 export const SERIAL_MAX = Number.MAX_SAFE_INTEGER
+/** A cash currency code: 3 to 12 uppercase letters or digits (USD, EUR, USDC). Never contains '/' (see keys.ts). */
+export const CURRENCY_PATTERN = /^[A-Z0-9]{3,12}$/
+/** The largest cash amount, balance or supply, in minor units: Number.MAX_SAFE_INTEGER (2^53 - 1). */
+export const CASH_AMOUNT_MAX = Number.MAX_SAFE_INTEGER
 
 const text = z.string().max(STRING_FIELD_LENGTH_MAX)
 const count = z.int().nonnegative()
@@ -110,6 +114,13 @@ const creditLockSchema = z.strictObject({ ...selectionFields, securedParty: acco
 const lockReferenceSchema = z.strictObject({ lockId })
 const creditImmobiliseSchema = z.strictObject({ batchId, range: serialRangeSchema, reason: text })
 
+// Cash: amounts are integer minor units (z.int() accepts safe integers only: no fractions, no NaN or infinities).
+const currency = z.string().regex(CURRENCY_PATTERN, 'must be a currency code: 3 to 12 uppercase letters or digits (USD, EUR, USDC)')
+const cashAmount = z.int().positive().max(CASH_AMOUNT_MAX)
+const cashMintSchema = z.strictObject({ currency, to: accountId, amount: cashAmount })
+const cashBurnSchema = z.strictObject({ currency, amount: cashAmount })
+const cashTransferSchema = z.strictObject({ currency, to: accountId, amount: cashAmount })
+
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
   'batch.issue': batchIssueSchema,
@@ -121,6 +132,9 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'credit.seize': lockReferenceSchema,
   'credit.immobilise': creditImmobiliseSchema,
   'credit.mobilise': lockReferenceSchema,
+  'cash.mint': cashMintSchema,
+  'cash.burn': cashBurnSchema,
+  'cash.transfer': cashTransferSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }
@@ -147,6 +161,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
       if (issue.expected === 'int') return `${path} must be an integer, got ${show(value)}`
       return `${path} must be ${expectedName(issue.expected)}, got ${typeName(value)}`
     case 'too_small':
+      if ((issue.origin === 'number' || issue.origin === 'int') && issue.minimum === 0 && issue.inclusive === false) return `${path} must be positive, got ${show(value)}`
       if (issue.origin === 'number' || issue.origin === 'int') return `${path} must not be negative, got ${show(value)}`
       return `${path} is too short`
     case 'too_big':

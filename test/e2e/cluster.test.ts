@@ -55,6 +55,29 @@ describe('a four-validator cluster of real processes', { timeout: 240_000 }, () 
     expect(second.items.map((item) => item.projectId)).toEqual(['1341'])
   })
 
+  it('mints, pays and burns cash through the CLI, and every node reports the same balances and supply', async () => {
+    const key = (name: string): string => cluster.testnet.accountKeys[name] as string
+    const id = (name: string): string => cluster.testnet.genesis.accounts.find((account) => account.name === name)?.publicKey as string
+    const cli = async (...args: string[]): Promise<{ code: number; json: { result?: { name: string } } & Record<string, unknown> }> => {
+      const outcome = await run(process.execPath, [tonne, ...args]).then((done) => ({ code: 0, stdout: done.stdout }), (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }))
+      return { code: outcome.code, json: JSON.parse(outcome.stdout) as { result?: { name: string } } & Record<string, unknown> }
+    }
+    expect((await cli('tx', 'mint', '--node', node(1).apiUrl, '--key', key('bank'), '--currency', 'USD', '--to', id('marketplace'), '--amount', '100000')).json.result?.name).toBe('OK')
+    expect((await cli('tx', 'pay', '--node', node(2).apiUrl, '--key', key('marketplace'), '--currency', 'USD', '--to', id('bank'), '--amount', '2500')).json.result?.name).toBe('OK')
+    expect((await cli('tx', 'burn', '--node', node(1).apiUrl, '--key', key('bank'), '--currency', 'USD', '--amount', '1000')).json.result?.name).toBe('OK')
+    // Rejections exit 1 with their code: the marketplace cannot mint, nor pay more than it holds.
+    const notBank = await cli('tx', 'mint', '--node', node(0).apiUrl, '--key', key('marketplace'), '--currency', 'USD', '--to', id('marketplace'), '--amount', '1')
+    expect({ code: notBank.code, name: notBank.json.result?.name }).toEqual({ code: 1, name: 'WRONG_ROLE' })
+    const overdraft = await cli('tx', 'pay', '--node', node(3).apiUrl, '--key', key('marketplace'), '--currency', 'USD', '--to', id('bank'), '--amount', '97501')
+    expect({ code: overdraft.code, name: overdraft.json.result?.name }).toEqual({ code: 1, name: 'INSUFFICIENT_FUNDS' })
+    await cluster.waitForHeight(Math.max(...(await Promise.all(cluster.nodes.map((entry) => cluster.status(entry.index)))).map((status) => status?.height ?? 0)))
+    for (const index of [0, 1, 2, 3]) {
+      expect((await cli('query', 'balances', '--node', node(index).apiUrl, id('marketplace'))).json).toEqual({ account: id('marketplace'), balances: [{ currency: 'USD', amount: 97_500 }], next: null })
+      expect((await cli('query', 'balances', '--node', node(index).apiUrl, id('bank'))).json).toMatchObject({ balances: [{ currency: 'USD', amount: 1_500 }] })
+      expect((await cli('query', 'cash', '--node', node(index).apiUrl, 'USD')).json).toEqual({ currency: 'USD', supply: 99_000, holders: 2 })
+    }
+  })
+
   it('keeps committing with one node killed (-9), and the restarted node catches up to the same app hash', async () => {
     const chainId = cluster.testnet.genesis.chainId
     const registry = new Signer(readKeyFile(registryKey()), chainId, node(1).client)

@@ -225,6 +225,21 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
     ['GET', '/accounts/zz', 400, 'BAD_REQUEST'],
     ['GET', '/accounts/zz/holdings', 400, 'BAD_REQUEST'],
     ['GET', '/accounts/%E0%A4%A', 400, 'BAD_URL'],
+    ['GET', '/accounts/zz/balances', 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'AB'.repeat(32)}/balances`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/balances?limit=0`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/balances?limit=1e2`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/balances?limit=${LIST_LIMIT_MAX + 1}`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/balances?after=usd`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/balances?currency=USD`, 400, 'BAD_REQUEST'],
+    ['GET', '/cash/usd', 400, 'BAD_REQUEST'],
+    ['GET', '/cash/US', 400, 'BAD_REQUEST'],
+    ['GET', '/cash/ABCDEFGHIJKLM', 400, 'BAD_REQUEST'],
+    ['GET', '/cash/US%2FD', 400, 'BAD_REQUEST'],
+    ['GET', '/cash/%zz', 400, 'BAD_URL'],
+    ['GET', '/cash/USD', 404, 'UNKNOWN_CURRENCY'],
+    ['GET', '/cash', 404, 'NOT_FOUND'],
+    ['POST', '/cash/USD', 404, 'NOT_FOUND'],
     ['GET', '/provenance', 400, 'BAD_REQUEST'],
     ['GET', '/provenance?space=VCS', 400, 'BAD_REQUEST'],
     ['GET', '/provenance?space=VCS&serial=abc', 400, 'BAD_REQUEST'],
@@ -264,7 +279,7 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
   })
 
   it('the boundaries of the same routes are accepted (the checks above reject bad values, not everything)', async () => {
-    for (const url of ['/blocks/1', '/blocks/latest', `/projects?limit=${LIST_LIMIT_MAX}`, '/projects?limit=1', '/batches?limit=1', `/accounts/${registryHex}`, `/accounts/${registryHex}/holdings`, '/projects/VCS/first']) {
+    for (const url of ['/blocks/1', '/blocks/latest', `/projects?limit=${LIST_LIMIT_MAX}`, '/projects?limit=1', '/batches?limit=1', `/accounts/${registryHex}`, `/accounts/${registryHex}/holdings`, `/accounts/${registryHex}/balances`, `/accounts/${registryHex}/balances?limit=${LIST_LIMIT_MAX}&after=USD`, '/projects/VCS/first']) {
       const response = await node.api.inject({ method: 'GET', url })
       expect(response.statusCode, `${url}: ${response.body.slice(0, 200)}`).toBe(200)
     }

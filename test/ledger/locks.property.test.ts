@@ -21,7 +21,7 @@ const EPOCH_MS = 1_000_000
 
 type Command =
   | { kind: 'lock'; sender: number; party: number; byRange: boolean; at: number; size: number; epochs: number }
-  | { kind: 'release' | 'seize'; sender: number; lock: number }
+  | { kind: 'release' | 'seize'; sender: number; lock: number; asParty: boolean }
   | { kind: 'transfer' | 'retire'; sender: number; to: number; byRange: boolean; at: number; size: number }
   | { kind: 'immobilise'; at: number; size: number }
   | { kind: 'mobilise'; lock: number }
@@ -30,7 +30,7 @@ type Command =
 const holder = fc.integer({ min: 0, max: HOLDERS.length - 1 })
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('lock' as const), sender: holder, party: holder, byRange: fc.boolean(), at: fc.integer({ min: 0, max: 60 }), size: fc.integer({ min: 1, max: 12 }), epochs: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('release' as const, 'seize' as const), sender: holder, lock: fc.nat({ max: 20 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('release' as const, 'seize' as const), sender: holder, lock: fc.nat({ max: 20 }), asParty: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('transfer' as const, 'retire' as const), sender: holder, to: holder, byRange: fc.boolean(), at: fc.integer({ min: 0, max: 60 }), size: fc.integer({ min: 1, max: 10 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('immobilise' as const), at: fc.integer({ min: 1, max: 60 }), size: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('mobilise' as const), lock: fc.nat({ max: 20 }) }) },
@@ -47,15 +47,19 @@ async function units(ledger: TestLedger): Promise<Unit[]> {
   return out
 }
 
-function txFor(command: Exclude<Command, { kind: 'advance' }>, locks: string[]): { sender: TestAccount; tx: Pick<Tx, 'kind' | 'body'> } {
+function txFor(command: Exclude<Command, { kind: 'advance' }>, locks: string[], parties: Map<string, string>): { sender: TestAccount; tx: Pick<Tx, 'kind' | 'body'> } {
   const pick = (index: number): string => locks.length === 0 ? 'f'.repeat(64) : (locks[index % locks.length] as string)
   const selection = (byRange: boolean, at: number, size: number) => ({ batchId: BATCH, quantity: byRange ? 0 : size, range: byRange ? { start: Math.max(1, at), end: Math.max(1, at) + size - 1 } : null })
   switch (command.kind) {
     case 'lock':
       return { sender: HOLDERS[command.sender] as TestAccount, tx: { kind: 'credit.lock', body: { ...selection(command.byRange, command.at, command.size), securedParty: (HOLDERS[command.party] as TestAccount).id, expiresAtMs: 0 } } }
     case 'release':
-    case 'seize':
-      return { sender: HOLDERS[command.sender] as TestAccount, tx: { kind: command.kind === 'release' ? 'credit.release' : 'credit.seize', body: { lockId: pick(command.lock) } } }
+    case 'seize': {
+      const lockId = pick(command.lock)
+      // Mostly the lock's own secured party (as asked for when it was made), sometimes anyone.
+      const party = command.asParty ? HOLDERS.find((account) => account.id === parties.get(lockId)) : undefined
+      return { sender: party ?? (HOLDERS[command.sender] as TestAccount), tx: { kind: command.kind === 'release' ? 'credit.release' : 'credit.seize', body: { lockId } } }
+    }
     case 'transfer':
       return { sender: HOLDERS[command.sender] as TestAccount, tx: { kind: 'credit.transfer', body: transferBody({ ...selection(command.byRange, command.at, command.size), to: (HOLDERS[command.to] as TestAccount).id }) } }
     case 'retire':
@@ -72,6 +76,7 @@ async function run(sequence: Command[], check: boolean): Promise<{ appHashes: st
   await ledger.ok(VERRA, 'project.register', projectBody())
   await ledger.ok(VERRA, 'batch.issue', issueBody({ space: 'VCS', serialStart: 1, serialEnd: 60, to: MARKET.id }))
   const locks: string[] = []
+  const parties = new Map<string, string>()
   const appHashes: string[] = []
   const seen = new Set<string>()
   for (const step of sequence) {
@@ -84,7 +89,7 @@ async function run(sequence: Command[], check: boolean): Promise<{ appHashes: st
       ledger.timeMs += step.epochs * EPOCH_MS
       await ledger.block([])
     } else {
-      const made = txFor(step, locks)
+      const made = txFor(step, locks, parties)
       sender = made.sender
       txKind = made.tx.kind
       const body = made.tx.kind === 'credit.lock' ? { ...(made.tx.body as object), expiresAtMs: ledger.timeMs + (step.kind === 'lock' ? step.epochs : 1) * EPOCH_MS } : made.tx.body
@@ -93,6 +98,7 @@ async function run(sequence: Command[], check: boolean): Promise<{ appHashes: st
       const { results, writes } = await ledger.block([ledger.tx(sender, made.tx.kind, body as never)])
       result = (results[0] as { name: ResultName }).name
       if (made.tx.kind === 'credit.lock' || made.tx.kind === 'credit.immobilise') locks.push(ledger.lastTxId)
+      if (made.tx.kind === 'credit.lock') parties.set(ledger.lastTxId, (body as { securedParty: string }).securedParty)
       if (check && result !== 'OK') {
         // Nothing but the nonce: the block boundary released nothing (expiries are EPOCH_MS apart from 1 s steps).
         expect(writes.map(([key]) => key)).toEqual([keys.nonce(sender.id)])

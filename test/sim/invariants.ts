@@ -2,8 +2,7 @@
 // failing seed says what broke, not only that something did.
 import { decodeBlock, decodeSignedTx, txId } from '../../client/wire.ts'
 import { batchSupply } from '../../node/ledger/queries.ts'
-import { type EvidenceRecord, type LockRecord } from '../../node/ledger/keys.ts'
-import { PREFIX, prefixRange, readRange, type HoldingRecord, type SpaceRangeRecord } from '../../node/ledger/keys.ts'
+import { PREFIX, prefixRange, readRange, type CashSupplyRecord, type EvidenceRecord, type HoldingRecord, type LockRecord, type SpaceRangeRecord } from '../../node/ledger/keys.ts'
 import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
@@ -104,6 +103,40 @@ export async function checkLedger(state: StateReader, blockTimeMs: number): Prom
     const start = Number(key.slice(key.lastIndexOf(':') + 1))
     if (start <= (lastEnd.get(space) ?? 0)) violations.push(`space ${space}: range from ${start} overlaps the previous one`)
     lastEnd.set(space, range.end)
+  }
+  return violations
+}
+
+/**
+ * Cash invariants of one state: every balance is a positive safe integer (none negative, zero or fractional: a
+ * zero balance is deleted), and per currency the supply record's supply is the sum of its balances and its holder
+ * count the number of balances; no balance of a currency without a supply record. Sums are BigInt, so exact.
+ */
+export async function checkCash(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  const sums = new Map<string, bigint>()
+  const holders = new Map<string, number>()
+  for (const [key, value] of await readRange<unknown>(state, prefixRange(PREFIX.balance))) {
+    const parts = key.slice(PREFIX.balance.length).split('/')
+    const currency = parts[1]
+    if (parts.length !== 2 || currency === undefined) {
+      violations.push(`malformed balance key ${key}`)
+      continue
+    }
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      violations.push(`${key} is ${JSON.stringify(value)}, not a positive integer of minor units`)
+      continue
+    }
+    sums.set(currency, (sums.get(currency) ?? 0n) + BigInt(value))
+    holders.set(currency, (holders.get(currency) ?? 0) + 1)
+  }
+  const supplies = new Map((await readRange<CashSupplyRecord>(state, prefixRange(PREFIX.cashSupply))).map(([key, record]) => [key.slice(PREFIX.cashSupply.length), record]))
+  for (const currency of sums.keys()) if (!supplies.has(currency)) violations.push(`balances of ${currency}, which has no supply record`)
+  for (const [currency, record] of supplies) {
+    if (record.currency !== currency) violations.push(`supply record of ${currency} names ${String(record.currency)}`)
+    if (!Number.isSafeInteger(record.supply) || record.supply < 0) violations.push(`supply of ${currency} is ${String(record.supply)}`)
+    else if (BigInt(record.supply) !== (sums.get(currency) ?? 0n)) violations.push(`supply of ${currency} is ${record.supply}, its balances sum to ${String(sums.get(currency) ?? 0n)}`)
+    if (record.holders !== (holders.get(currency) ?? 0)) violations.push(`${currency} has ${String(record.holders)} holders on record, ${holders.get(currency) ?? 0} balances`)
   }
   return violations
 }

@@ -1,5 +1,8 @@
-// Clients of the simulated ledger: a registry that registers a project and issues batches, and holders that
-// transfer and retire what they may hold. Each client signs consecutive nonces, keeps a few transactions in
+// Clients of the simulated ledger: a registry that registers a project and issues batches, a bank that mints
+// cash (USD, EUR) into the holders' accounts and burns what they pay back to it, and holders that transfer and
+// retire credits and pay each other (and the bank) cash. Some transactions are meant to fail: overlapping
+// issuances, payments and burns of more than the sender may hold (INSUFFICIENT_FUNDS), and mints by a holder
+// (WRONG_ROLE); the ledger must reject them and change nothing else. Each client signs consecutive nonces, keeps a few transactions in
 // flight, asks a random node whether each is committed, and re-submits the same signed bytes to a random node when
 // it is not (the safe retry the README promises: a signed transaction is committed at most once).
 import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
@@ -15,6 +18,7 @@ export const RESUBMIT_AFTER_MS = 1_500
 export const CLIENT_TXS_IN_FLIGHT_MAX = 2
 export const HOLDER_COUNT = 3
 export const PROJECT_ID = 'SIM-1'
+export const CASH_CURRENCIES = ['USD', 'EUR'] as const
 
 interface InFlight {
   tx: SignedTxWithId
@@ -35,6 +39,10 @@ export function seededKey(name: string, seed: number): KeyPair {
 
 export function registryAccount(key: KeyPair): GenesisAccount {
   return { name: 'registry-vcs', publicKey: bytesToHex(key.publicKey), role: 'registry', registry: 'VCS' }
+}
+
+export function bankAccount(key: KeyPair): GenesisAccount {
+  return { name: 'bank', publicKey: bytesToHex(key.publicKey), role: 'bank' }
 }
 
 export class Client {
@@ -121,14 +129,42 @@ export class Workload {
     readonly registryKey: KeyPair,
     readonly holderKeys: KeyPair[],
     private readonly rng: Rng,
+    readonly bankKey: KeyPair,
   ) {
     const chainId = genesis.chainId
     const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
+    const bankId = bytesToHex(bankKey.publicKey)
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
+    const bank = new Client('bank', bankKey, (client) => this.bankTx(client, holders), chainId)
     const holderClients = holderKeys.map(
-      (key, index) => new Client(`holder${index}`, key, (client) => this.holderTx(client, holders.filter((_, other) => other !== index)), chainId),
+      (key, index) => new Client(`holder${index}`, key, (client) => this.holderTx(client, holders.filter((_, other) => other !== index), bankId), chainId),
     )
-    this.clients = [registry, ...holderClients]
+    this.clients = [registry, bank, ...holderClients]
+  }
+
+  /** The bank mints into holders' accounts (now and then its own) and burns, sometimes more than it holds. */
+  private bankTx(client: Client, holders: string[]): { kind: string; tx: SignedTxWithId } {
+    const rng = this.rng
+    const currency = rng.pick(CASH_CURRENCIES)
+    if (rng.chance(0.25)) {
+      // What holders paid back to the bank, if that much: small burns mostly succeed, large ones fail.
+      const amount = rng.chance(0.7) ? rng.between(1, 500) : rng.between(100_000, 1_000_000)
+      return { kind: 'cash.burn', tx: client.sign('cash.burn', build.cashBurn({ currency, amount })) }
+    }
+    const to = rng.chance(0.1) ? bytesToHex(client.key.publicKey) : rng.pick(holders)
+    return { kind: 'cash.mint', tx: client.sign('cash.mint', build.cashMint({ currency, to, amount: rng.between(100, 10_000) })) }
+  }
+
+  /** A holder's cash move: pay another holder or the bank, sometimes more than it can hold, or try to mint. */
+  private holderCashTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } {
+    const rng = this.rng
+    const currency = rng.pick(CASH_CURRENCIES)
+    if (rng.chance(0.05)) {
+      return { kind: 'cash.mint (not a bank)', tx: client.sign('cash.mint', build.cashMint({ currency, to: bytesToHex(client.key.publicKey), amount: rng.between(1, 1_000) })) }
+    }
+    const to = rng.chance(0.2) ? bankId : rng.pick(others)
+    const amount = rng.chance(0.1) ? rng.between(1_000_000, 2_000_000) : rng.between(1, 3_000)
+    return { kind: 'cash.transfer', tx: client.sign('cash.transfer', build.cashTransfer({ currency, to, amount })) }
   }
 
   private registryTx(client: Client, holders: string[]): { kind: string; tx: SignedTxWithId } {
@@ -168,8 +204,9 @@ export class Workload {
     return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + size - 1, vintageStart: '2020-01-01', vintageEnd: '2020-12-31', to })) }
   }
 
-  private holderTx(client: Client, others: string[]): { kind: string; tx: SignedTxWithId } | null {
+  private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
+    if (rng.chance(0.3)) return this.holderCashTx(client, others, bankId)
     if (this.batches.length === 0) return null
     const self = bytesToHex(client.key.publicKey)
     const mine = this.locks.filter((lock) => lock.securedParty === self)

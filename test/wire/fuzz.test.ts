@@ -407,6 +407,9 @@ describe('fuzzing the HTTP API', () => {
       segment.map((value) => `/txs/${value}`),
       segment.map((value) => `/accounts/${value}`),
       segment.map((value) => `/accounts/${value}/holdings`),
+      fc.tuple(segment, fc.array(fc.tuple(fc.constantFrom('limit', 'after', 'x'), segment), { maxLength: 3 })).map(([value, pairs]) => `/accounts/${value}/balances?${pairs.map(([key, entry]) => `${key}=${entry}`).join('&')}`),
+      fc.tuple(fc.constantFrom('ab'.repeat(32), 'AB'.repeat(32)), fc.array(fc.tuple(fc.constantFrom('limit', 'after', 'x'), segment), { maxLength: 3 })).map(([value, pairs]) => `/accounts/${value}/balances?${pairs.map(([key, entry]) => `${key}=${entry}`).join('&')}`),
+      fc.oneof(segment, fc.constantFrom('USD', 'USDC', 'usd', 'US', 'ABCDEFGHIJKLM')).map((value) => `/cash/${value}`),
       segment.map((value) => `/batches/${value}`),
       fc.tuple(segment, segment).map(([a, b]) => `/projects/${a}/${b}`),
       fc.tuple(fc.constantFrom('/projects', '/batches', '/provenance', '/status', '/health'), fc.array(fc.tuple(fc.constantFrom('limit', 'after', 'space', 'serial', 'batchId', 'start', 'end', 'x'), segment), { maxLength: 4 })).map(
