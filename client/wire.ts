@@ -104,6 +104,7 @@ function domain(tag: string, chainId: string): Uint8Array {
 export const DOMAIN_TX = 'tonne/tx/v1'
 export const DOMAIN_VOTE = 'tonne/vote/v1'
 export const DOMAIN_PROPOSAL = 'tonne/proposal/v1'
+export const DOMAIN_SWAP = 'tonne/swap/v1'
 
 // ---------------------------------------------------------------------------------------------------------
 // Registries, roles and accounts.
@@ -133,6 +134,11 @@ export const TX_KINDS = [
   'cash.mint',
   'cash.burn',
   'cash.transfer',
+  // Delivery versus payment: credits against cash, atomically.
+  'trade.offer',
+  'trade.accept',
+  'trade.cancel',
+  'trade.swap',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -265,6 +271,72 @@ export interface CashTransferBody {
   amount: number
 }
 
+// Delivery versus payment (node/ledger/trades.ts). Prices are integer minor units of the currency per tonne (one
+// credit); the payment is quantity x pricePerTonne, also integer minor units.
+
+/**
+ * The seller offers credits of one batch (a quantity, lowest serials first, or a range) at a price per tonne, to one
+ * buyer or to anyone (buyer ''), until a block time. The credits are reserved (a lock of kind 'offer') until the
+ * offer is accepted, cancelled or expires. The offer's id is this transaction's id.
+ */
+export interface TradeOfferBody extends CreditSelection {
+  pricePerTonne: number
+  currency: string
+  buyer: AccountId | ''
+  expiresAtMs: number
+  /** Whether the seller lets the price of the resulting trade be shown (it is shown only if the buyer agrees too). */
+  disclosePrice: boolean
+}
+
+/** The buyer takes the whole offer: the credits move to it and the payment to the seller, in one transaction. */
+export interface TradeAcceptBody {
+  offerId: string
+  disclosePrice: boolean
+}
+
+/** The seller withdraws an offer: its credits are released. */
+export interface TradeCancelBody {
+  offerId: string
+}
+
+/** What a seller signs for a swap (swapSignBytes): everything the trade does, including who the buyer is. */
+export interface SwapTerms extends CreditSelection {
+  seller: AccountId
+  buyer: AccountId
+  pricePerTonne: number
+  currency: string
+  /** The swap is valid in blocks up to this time. */
+  expiresAtMs: number
+  discloseSeller: boolean
+  discloseBuyer: boolean
+}
+
+/**
+ * A swap signed by both counterparties: the buyer sends it (and signs the transaction), the seller's signature over
+ * the same terms travels inside. Credits and cash move in this one transaction, or nothing moves. Each signed swap
+ * settles at most once.
+ */
+export interface TradeSwapBody extends SwapTerms {
+  sellerSignature: Uint8Array
+}
+
+/** The bytes a seller signs for a swap: a domain-separated hash of the chain id and the encoded terms. */
+export function swapSignBytes(chainId: string, terms: SwapTerms): Uint8Array {
+  const fields = {
+    batchId: terms.batchId,
+    quantity: terms.quantity,
+    range: terms.range === null ? null : { start: terms.range.start, end: terms.range.end },
+    seller: terms.seller,
+    buyer: terms.buyer,
+    pricePerTonne: terms.pricePerTonne,
+    currency: terms.currency,
+    expiresAtMs: terms.expiresAtMs,
+    discloseSeller: terms.discloseSeller,
+    discloseBuyer: terms.discloseBuyer,
+  }
+  return hash(concatBytes(domain(DOMAIN_SWAP, chainId), encode(fields)))
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -280,6 +352,10 @@ export interface TxBodies {
   'cash.mint': CashMintBody
   'cash.burn': CashBurnBody
   'cash.transfer': CashTransferBody
+  'trade.offer': TradeOfferBody
+  'trade.accept': TradeAcceptBody
+  'trade.cancel': TradeCancelBody
+  'trade.swap': TradeSwapBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -405,6 +481,16 @@ export const RESULT_CODES = {
   INSUFFICIENT_FUNDS: 22,
   /** Minting would take a currency's supply or an account's balance above Number.MAX_SAFE_INTEGER minor units. */
   SUPPLY_OVERFLOW: 23,
+  /** No live offer with that id (never made, accepted, cancelled or expired). */
+  UNKNOWN_OFFER: 24,
+  /** The offer is for another buyer, or only its seller may cancel it. */
+  NOT_OFFER_PARTY: 25,
+  /** The seller's signature inside a swap does not verify for its terms. */
+  BAD_COUNTERSIGNATURE: 26,
+  /** A swap past its expiry, or already settled. */
+  SWAP_NOT_VALID: 27,
+  /** quantity x pricePerTonne is above Number.MAX_SAFE_INTEGER minor units. */
+  NOTIONAL_OVERFLOW: 28,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 

@@ -22,6 +22,10 @@ import { cashMint } from './cash-mint.ts'
 import { cashTransfer } from './cash-transfer.ts'
 import type { BlockContext, RuleContext } from './context.ts'
 import { creditCancel } from './credit-cancel.ts'
+import { tradeAccept } from './trade-accept.ts'
+import { tradeCancel } from './trade-cancel.ts'
+import { tradeOffer } from './trade-offer.ts'
+import { tradeSwap } from './trade-swap.ts'
 import { creditImmobilise } from './credit-immobilise.ts'
 import { creditLock } from './credit-lock.ts'
 import { creditMobilise } from './credit-mobilise.ts'
@@ -50,6 +54,10 @@ export const RULES: Rules = {
   'cash.mint': cashMint,
   'cash.burn': cashBurn,
   'cash.transfer': cashTransfer,
+  'trade.offer': tradeOffer,
+  'trade.accept': tradeAccept,
+  'trade.cancel': tradeCancel,
+  'trade.swap': tradeSwap,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {
@@ -79,5 +87,5 @@ async function applyRule<K extends TxKind>(view: StateView, tx: Tx<K>, sender: s
   const validation = validateBody(tx.kind, tx.body)
   if (!validation.ok) return reject('INVALID_BODY', validation.message)
   const rule = RULES[tx.kind] as (context: RuleContext, body: TxBodies[K]) => Promise<TxResult>
-  return rule({ view, sender, txId: id, height: context.height, timeMs: context.timeMs, txIndex: context.txIndex }, validation.body)
+  return rule({ view, sender, txId: id, chainId: tx.chainId, height: context.height, timeMs: context.timeMs, txIndex: context.txIndex }, validation.body)
 }

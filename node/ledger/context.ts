@@ -15,4 +15,6 @@ export interface RuleContext extends BlockContext {
   /** The sender's account id (64 lowercase hex). */
   sender: string
   txId: string
+  /** The chain id the transaction was signed for (the node checked it is this chain's): for signatures inside bodies. */
+  chainId: string
 }

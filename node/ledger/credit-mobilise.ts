@@ -14,7 +14,7 @@ import { ok, reject } from './result.ts'
 export async function creditMobilise(context: RuleContext, body: CreditMobiliseBody): Promise<TxResult> {
   const lock = await readLock(context.view, body.lockId)
   if (lock === undefined) return reject('UNKNOWN_LOCK', `no live lock ${body.lockId}`)
-  if (lock.kind !== 'immobilised') return reject('NOT_LOCK_PARTY', `lock ${lock.id} is a collateral lock: its secured party releases it (credit.release)`)
+  if (lock.kind !== 'immobilised') return reject('NOT_LOCK_PARTY', `lock ${lock.id} is ${lock.kind === 'offer' ? 'the reservation of an offer (its seller cancels it: trade.cancel)' : 'a collateral lock: its secured party releases it (credit.release)'}`)
   const authorized = await requireRegistry(context.view, context.sender, lock.registry as RegistryCode, `mobilise credits of ${lock.registry}`)
   if (!authorized.ok) return authorized.result
   const units = await endLock(context, lock, 'mobilise')

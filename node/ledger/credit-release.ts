@@ -12,7 +12,7 @@ import { ok, reject } from './result.ts'
 export async function creditRelease(context: RuleContext, body: CreditReleaseBody): Promise<TxResult> {
   const lock = await readLock(context.view, body.lockId)
   if (lock === undefined) return reject('UNKNOWN_LOCK', `no live lock ${body.lockId}`)
-  if (lock.kind !== 'collateral') return reject('NOT_LOCK_PARTY', `lock ${lock.id} is an immobilisation by ${lock.registry}: only that registry mobilises it (credit.mobilise)`)
+  if (lock.kind !== 'collateral') return reject('NOT_LOCK_PARTY', `lock ${lock.id} is ${lock.kind === 'offer' ? 'the reservation of an offer (its seller cancels it: trade.cancel)' : `an immobilisation by ${lock.registry}: only that registry mobilises it (credit.mobilise)`}`)
   if (lock.securedParty !== context.sender) return reject('NOT_LOCK_PARTY', `only the secured party ${lock.securedParty} may release lock ${lock.id}`)
   const units = await endLock(context, lock, 'release')
   return ok(`released ${units} units of batch ${lock.batchId} (lock ${lock.id})`)

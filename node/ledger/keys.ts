@@ -67,6 +67,12 @@ export const PREFIX = {
    * currency's balances) and how many accounts hold some. Written at the first mint, kept (at 0) after a full burn.
    */
   cashSupply: 'cashsupply/',
+  /** offer/<offerId> -> OfferRecord: a live offer; its credits are held by the lock of the same id (kind 'offer'). */
+  offer: 'offer/',
+  /** trade/<padded height>/<padded txIndex> -> TradeRecord: every settlement, in ledger order (node/ledger/trades.ts). */
+  trade: 'trade/',
+  /** swapused/<swap id> -> padded height: signed swaps already settled (a swap settles at most once). */
+  swapUsed: 'swapused/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -121,7 +127,7 @@ export interface HoldingRecord {
   lockId?: string
 }
 
-export const LOCK_KINDS = ['collateral', 'immobilised'] as const
+export const LOCK_KINDS = ['collateral', 'immobilised', 'offer'] as const
 export type LockKind = (typeof LOCK_KINDS)[number]
 
 /** One owner's locked sub-range of a lock. */
@@ -154,7 +160,52 @@ export interface LockRecord {
   createdTimeMs: number
 }
 
-export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise'] as const
+/** A live offer (trade.offer): the terms; the credits themselves are in the lock `id` (kind 'offer'). */
+export interface OfferRecord {
+  id: string
+  seller: string
+  batchId: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  /** '' for an offer to anyone. */
+  buyer: string
+  expiresAtMs: number
+  disclosePrice: boolean
+  createdHeight: number
+  createdTimeMs: number
+}
+
+/**
+ * A settlement: credits delivered against payment, with the credits' attributes for price statistics. `disclosed`
+ * is true only when both parties agreed to show the price; aggregates count every trade.
+ */
+export interface TradeRecord {
+  height: number
+  timeMs: number
+  txIndex: number
+  txId: string
+  /** The offer it settled, or '' for a swap. */
+  offerId: string
+  batchId: string
+  registry: string
+  projectId: string
+  /** The project's sector (its type), methodology and country, and the batch's vintage start year ('' if none). */
+  sector: string
+  methodology: string
+  country: string
+  vintage: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  /** quantity x pricePerTonne, integer minor units. */
+  notional: number
+  seller: string
+  buyer: string
+  disclosed: boolean
+}
+
+export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventRecord {
@@ -245,6 +296,9 @@ export const keys = {
   balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,
   balance: (accountId: string, currency: string): string => `${PREFIX.balance}${accountId}/${currency}`,
   cashSupply: (currency: string): string => `${PREFIX.cashSupply}${currency}`,
+  offer: (offerId: string): string => `${PREFIX.offer}${offerId}`,
+  trade: (height: number, txIndex: number): string => `${PREFIX.trade}${padInteger(height)}/${padInteger(txIndex)}`,
+  swapUsed: (swapId: string): string => `${PREFIX.swapUsed}${swapId}`,
   evidenceSlot: (step: EvidenceStep, validatorIndex: number, height: number, round: number): string =>
     `${PREFIX.evidenceSlot}${step}/${padInteger(validatorIndex)}/${padInteger(height)}/${padInteger(round)}`,
 }

@@ -63,17 +63,20 @@ async function lockedPieces(reader: StateReader, lock: LockRecord): Promise<Piec
 }
 
 /**
- * Ends a lock: its units go to `to(owner)` (the owner on a release, the secured party on a seizure), active; the
- * lock record and its indexes are deleted; one provenance event per recorded piece.
+ * Ends a lock: its units go, active, to their owner (release, mobilise), to the secured party (seize) or to `buyer`
+ * (trade: an offer's credits delivered); the lock record and its indexes are deleted, and an offer's record with its
+ * lock; one provenance event per recorded piece.
  */
-export async function endLock(context: RuleContext, lock: LockRecord, how: 'release' | 'seize' | 'mobilise', details: Record<string, string> = {}): Promise<number> {
+export async function endLock(context: RuleContext, lock: LockRecord, how: 'release' | 'seize' | 'mobilise' | 'trade', details: Record<string, string> = {}, buyer = ''): Promise<number> {
   const { view } = context
+  invariant(how !== 'trade' || buyer !== '', 'a trade names its buyer')
   const pieces = await lockedPieces(view, lock)
-  const recipient = (owner: string): string => (how === 'seize' ? lock.securedParty : owner)
+  const recipient = (owner: string): string => (how === 'seize' ? lock.securedParty : how === 'trade' ? buyer : owner)
   rewritePieces(view, pieces, (holding) => ({ owner: recipient(holding.owner), status: 'active' }))
   view.del(keys.lock(lock.id))
   for (const party of lockParties(lock)) view.del(keys.lockParty(party, lock.id))
   if (lock.expiresAtMs > 0) view.del(keys.lockExpiry(lock.expiresAtMs, lock.id))
+  if (lock.kind === 'offer') view.del(keys.offer(lock.id))
   let units = 0
   for (const piece of lock.pieces) {
     units += piece.end - piece.start + 1
@@ -88,7 +91,7 @@ export async function endLock(context: RuleContext, lock: LockRecord, how: 'rele
  */
 export async function releaseExpiredLocks(view: StateView, block: Pick<BlockContext, 'height' | 'timeMs'>): Promise<number> {
   const due = await readRange<null>(view, { gte: PREFIX.lockExpiry, lt: PREFIX.lockExpiry + padInteger(block.timeMs + 1), limit: EXPIRED_LOCKS_PER_BLOCK_MAX })
-  const context: RuleContext = { view, sender: '', txId: '', height: block.height, timeMs: block.timeMs, txIndex: -1 }
+  const context: RuleContext = { view, sender: '', txId: '', chainId: '', height: block.height, timeMs: block.timeMs, txIndex: -1 }
   let released = 0
   for (const [key] of due) {
     const lockId = key.slice(key.lastIndexOf('/') + 1)

@@ -121,6 +121,27 @@ const cashMintSchema = z.strictObject({ currency, to: accountId, amount: cashAmo
 const cashBurnSchema = z.strictObject({ currency, amount: cashAmount })
 const cashTransferSchema = z.strictObject({ currency, to: accountId, amount: cashAmount })
 
+const offerId = z.string().regex(/^[0-9a-f]{64}$/, 'must be an offer id: the 64 lowercase hex id of the transaction that made the offer')
+const pricePerTonne = z.int().positive().max(CASH_AMOUNT_MAX)
+const tradeOfferSchema = z
+  .strictObject({ ...selectionFields, pricePerTonne, currency, buyer: z.union([accountId, z.literal('')]), expiresAtMs: z.int().positive(), disclosePrice: z.boolean() })
+  .check(checkSelection)
+const tradeAcceptSchema = z.strictObject({ offerId, disclosePrice: z.boolean() })
+const tradeCancelSchema = z.strictObject({ offerId })
+const tradeSwapSchema = z
+  .strictObject({
+    ...selectionFields,
+    seller: accountId,
+    buyer: accountId,
+    pricePerTonne,
+    currency,
+    expiresAtMs: z.int().positive(),
+    discloseSeller: z.boolean(),
+    discloseBuyer: z.boolean(),
+    sellerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
+  })
+  .check(checkSelection)
+
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
   'batch.issue': batchIssueSchema,
@@ -135,6 +156,10 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'cash.mint': cashMintSchema,
   'cash.burn': cashBurnSchema,
   'cash.transfer': cashTransferSchema,
+  'trade.offer': tradeOfferSchema,
+  'trade.accept': tradeAcceptSchema,
+  'trade.cancel': tradeCancelSchema,
+  'trade.swap': tradeSwapSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }
