@@ -1,7 +1,7 @@
 // The `tonne` command line.
 import { Command, InvalidArgumentError } from 'commander'
 import { readFileSync } from 'node:fs'
-import { generateKeyPair, readKeyFile, writeKeyFile } from '../client/keys.ts'
+import { generateKeyPair, readKeyFile, signSwap, writeKeyFile } from '../client/keys.ts'
 import { HttpError, Signer, TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import { bytesToHex, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
@@ -327,6 +327,58 @@ export function buildProgram(): Command {
     await sendAndPrint(options, (s) => s.send('cash.transfer', build.cashTransfer({ currency: options.currency, to: options.to, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
   })
 
+  // Delivery versus payment: prices are integer minor units per tonne (cents for USD: 1250 is USD 12.50 a tonne).
+  addTxOptions(
+    tx
+      .command('offer')
+      .description('offer credits for sale at a price per tonne: they are reserved until accepted, cancelled or expired')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range)
+      .requiredOption('--price <n>', 'price per tonne in integer minor units (cents for USD: 1250 is 12.50)', positive)
+      .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
+      .option('--buyer <account>', 'the only account that may accept (default: anyone)', accountId)
+      .requiredOption('--until <time>', 'expiry: YYYY-MM-DD, an ISO date-time with Z or an offset, or epoch ms', instant)
+      .option('--disclose', 'let the trade price be shown (only if the buyer agrees too)', false),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; price: number; currency: string; buyer?: string; until: number; disclose: boolean }) => {
+    await sendAndPrint(options, (s) =>
+      s.send('trade.offer', build.tradeOffer({ ...selection(options), pricePerTonne: options.price, currency: options.currency, buyer: options.buyer ?? '', expiresAtMs: options.until, disclosePrice: options.disclose }), options.wait ? { wait: 'commit' } : {}),
+    )
+  })
+  addTxOptions(
+    tx
+      .command('accept')
+      .description('accept a whole offer: you pay, the credits are yours, in one transaction')
+      .requiredOption('--offer <id>', 'offer id (the id of the trade.offer transaction)', hexId)
+      .option('--disclose', 'let the trade price be shown (only if the seller agreed too)', false),
+  ).action(async (options: TxOptions & { offer: string; disclose: boolean }) => {
+    await sendAndPrint(options, (s) => s.send('trade.accept', { offerId: options.offer, disclosePrice: options.disclose }, options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx.command('cancel-offer').description('withdraw your offer: its credits are released').requiredOption('--offer <id>', 'offer id', hexId),
+  ).action(async (options: TxOptions & { offer: string }) => {
+    await sendAndPrint(options, (s) => s.send('trade.cancel', { offerId: options.offer }, options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('swap')
+      .description('settle a trade signed by both parties in one transaction: --key is the buyer (who sends it), --seller-key the seller (who co-signs the terms)')
+      .requiredOption('--seller-key <file>', "the seller's key file")
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range)
+      .requiredOption('--price <n>', 'price per tonne in integer minor units', positive)
+      .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
+      .requiredOption('--until <time>', 'the swap is valid in blocks up to this time', instant)
+      .option('--disclose', 'both parties let the price be shown', false),
+  ).action(async (options: TxOptions & { sellerKey: string; batch: string; quantity?: number; range?: { start: number; end: number }; price: number; currency: string; until: number; disclose: boolean }) => {
+    await sendAndPrint(options, (s) => {
+      const seller = readKeyFile(options.sellerKey)
+      const terms = build.swapTerms({ ...selection(options), seller: bytesToHex(seller.publicKey), buyer: s.accountId, pricePerTonne: options.price, currency: options.currency, expiresAtMs: options.until, discloseSeller: options.disclose, discloseBuyer: options.disclose })
+      return s.send('trade.swap', signSwap(seller, s.chainId, terms), options.wait ? { wait: 'commit' } : {})
+    })
+  })
+
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
     const command = addNodeOption(query.command(name).description(description))
@@ -343,6 +395,23 @@ export function buildProgram(): Command {
   queryCommand('holdings', 'credits held by an account', (client, id) => client.holdings(id as string), ['account'])
   queryCommand('locks', 'live locks an account is owner, secured party or holder of', (client, id) => client.locksOf(id as string), ['account'])
   queryCommand('lock', 'one live lock', (client, id) => client.lock(id as string), ['lockId'])
+  queryCommand('offer', 'one live offer', (client, id) => client.offer(id as string), ['offerId'])
+  addNodeOption(
+    query
+      .command('prices')
+      .description('price statistics of settled trades: volume, count, VWAP, min/max, and the prices both parties disclosed')
+      .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
+      .option('--registry <code>', 'VCS, GS, ACR, CAR, CERCARBONO')
+      .option('--methodology <id>', 'the project methodology, e.g. VM0015')
+      .option('--sector <text>', 'the project type (sector)')
+      .option('--country <text>', 'the project country')
+      .option('--vintage <year>', 'vintage start year, e.g. 2020')
+      .option('--from <time>', 'trades at or after this time', instant)
+      .option('--to <time>', 'trades at or before this time', instant),
+  ).action(async (options: NodeOptions & { currency: string; registry?: string; methodology?: string; sector?: string; country?: string; vintage?: string; from?: number; to?: number }) => {
+    const { node, from, to, ...filter } = options
+    print(await new TonneClient(node).prices({ ...filter, ...(from === undefined ? {} : { fromMs: from }), ...(to === undefined ? {} : { toMs: to }) }))
+  })
   queryCommand('balances', 'cash balances of an account, every currency (integer minor units)', (client, id) => client.balances(accountId(id as string)), ['account'])
   queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
   queryCommand('project', 'one project', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])

@@ -9,6 +9,8 @@ import type {
   CreditLockBody,
   CreditRetireBody,
   CreditTransferBody,
+  SwapTerms,
+  TradeOfferBody,
   ProjectRegisterBody,
   SerialRange,
 } from './wire.ts'
@@ -94,4 +96,23 @@ export function cashBurn(input: { currency: string; amount: number }): CashBurnB
 
 export function cashTransfer(input: { currency: string; to: string; amount: number }): CashTransferBody {
   return { currency: input.currency, to: input.to, amount: minorUnits(input.amount) }
+}
+
+/** An offer of the selected credits at `pricePerTonne` minor units of `currency`, to `buyer` ('' or absent: anyone). */
+export function tradeOffer(input: Selection & { pricePerTonne: number; currency: string; buyer?: string; expiresAtMs: number; disclosePrice?: boolean }): TradeOfferBody {
+  return { ...selection(input), pricePerTonne: minorUnits(input.pricePerTonne), currency: input.currency, buyer: input.buyer ?? '', expiresAtMs: input.expiresAtMs, disclosePrice: input.disclosePrice ?? false }
+}
+
+/** The terms of a swap, for the seller to sign (signSwap in client/keys.ts) and the buyer to send. */
+export function swapTerms(input: Selection & { seller: string; buyer: string; pricePerTonne: number; currency: string; expiresAtMs: number; discloseSeller?: boolean; discloseBuyer?: boolean }): SwapTerms {
+  return {
+    ...selection(input),
+    seller: input.seller,
+    buyer: input.buyer,
+    pricePerTonne: minorUnits(input.pricePerTonne),
+    currency: input.currency,
+    expiresAtMs: input.expiresAtMs,
+    discloseSeller: input.discloseSeller ?? false,
+    discloseBuyer: input.discloseBuyer ?? false,
+  }
 }

@@ -210,6 +210,18 @@ export class TonneClient {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}/locks${pageQuery(options)}`)
   }
 
+  /** A live offer; 404 UNKNOWN_OFFER once accepted, cancelled or expired. */
+  offer(offerId: string): Promise<Record<string, unknown>> {
+    return this.request('GET', `/offers/${encodeURIComponent(offerId)}`)
+  }
+
+  /** Price statistics of settled trades in `currency`, optionally filtered (see GET /prices in the README). */
+  prices(filter: { currency: string; registry?: string; methodology?: string; sector?: string; country?: string; vintage?: string; fromMs?: number; toMs?: number }): Promise<PriceStatisticsView> {
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined) params.set(key, String(value))
+    return this.request('GET', `/prices?${params.toString()}`)
+  }
+
   /** A live lock; 404 UNKNOWN_LOCK once released, seized, mobilised or expired. */
   lock(lockId: string): Promise<LockView> {
     return this.request('GET', `/locks/${encodeURIComponent(lockId)}`)
@@ -322,4 +334,18 @@ export interface LockView {
   reason: string
   createdHeight: number
   createdTimeMs: number
+}
+
+/** GET /prices (node/ledger/trades.ts PriceStatistics). */
+export interface PriceStatisticsView {
+  filter: Record<string, string | number>
+  count: number
+  volume: number
+  /** Exact decimal string of minor units. */
+  notional: string
+  vwapPerTonne: number | null
+  minPerTonne: number | null
+  maxPerTonne: number | null
+  disclosed: { height: number; timeMs: number; batchId: string; quantity: number; pricePerTonne: number; currency: string; vintage: string }[]
+  truncated: boolean
 }

@@ -4,7 +4,7 @@ import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, txId, txSignBytes, type SignedTx, type Tx, type TxBodies, type TxKind } from './wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, swapSignBytes, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
 
 ed.hashes.sha512 = sha512
 
@@ -84,4 +84,9 @@ export function signTx<K extends TxKind>(keyPair: KeyPair, chainId: string, kind
   const txBytes = encodeTx(tx)
   const signature = sign(txSignBytes(chainId, txBytes), keyPair.secretKey)
   return { txBytes, signature, id: txId(txBytes), bytes: encodeSignedTx({ txBytes, signature }) }
+}
+
+/** The seller's half of a swap: its signature over the terms (swapSignBytes), ready for the buyer to send. */
+export function signSwap(seller: KeyPair, chainId: string, terms: SwapTerms): TradeSwapBody {
+  return { ...terms, range: terms.range === null ? null : { start: terms.range.start, end: terms.range.end }, sellerSignature: sign(swapSignBytes(chainId, terms), seller.secretKey) }
 }

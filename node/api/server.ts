@@ -9,6 +9,8 @@ import { evidenceSlot, getEvidence, listEvidence } from '../ledger/evidence.ts'
 import type { EvidenceRecord } from '../ledger/keys.ts'
 import * as queries from '../ledger/queries.ts'
 import { locksOf, readLock } from '../ledger/locks.ts'
+import { decodeRecord, keys as ledgerKeys } from '../ledger/keys.ts'
+import { priceStatistics, type PriceFilter } from '../ledger/trades.ts'
 import { CURRENCY_PATTERN } from '../ledger/validate.ts'
 
 export const HTTP_BODY_BYTES_MAX = 256 * 1024
@@ -242,6 +244,36 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
     const { limit } = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT) }).strict(), request.query, 'query')
     return { account: id, locks: await locksOf(app.store.state, id, limit) }
+  })
+
+  // Delivery versus payment: a live offer, and price statistics over settlements.
+  server.get('/offers/:offerId', async (request) => {
+    const { offerId } = parse(z.object({ offerId: hex64 }).strict(), request.params, 'offer id')
+    const bytes = await app.store.state.get(ledgerKeys.offer(offerId))
+    if (bytes === undefined) throw new ApiError(404, 'UNKNOWN_OFFER', `no live offer ${offerId} (it may have been accepted, cancelled or have expired: see the batch's provenance)`)
+    return decodeRecord(bytes)
+  })
+
+  server.get('/prices', async (request) => {
+    const text = z.string().min(1).max(128)
+    const filter = parse(
+      z
+        .object({
+          currency: z.string().regex(CURRENCY_PATTERN, 'must be a currency code, e.g. USD'),
+          registry: text.optional(),
+          methodology: text.optional(),
+          sector: text.optional(),
+          country: text.optional(),
+          vintage: z.string().regex(/^\d{4}$/, 'must be a year, e.g. 2020').optional(),
+          fromMs: decimal(0).optional(),
+          toMs: decimal(0).optional(),
+        })
+        .strict(),
+      request.query,
+      'query',
+    )
+    const given = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as unknown as PriceFilter
+    return priceStatistics(app.store.state, given)
   })
 
   server.get('/locks/:lockId', async (request) => {

@@ -2,7 +2,7 @@
 // failing seed says what broke, not only that something did.
 import { decodeBlock, decodeSignedTx, txId } from '../../client/wire.ts'
 import { batchSupply } from '../../node/ledger/queries.ts'
-import { PREFIX, prefixRange, readRange, type CashSupplyRecord, type EvidenceRecord, type HoldingRecord, type LockRecord, type SpaceRangeRecord } from '../../node/ledger/keys.ts'
+import { PREFIX, prefixRange, readRange, type CashSupplyRecord, type EvidenceRecord, type HoldingRecord, type LockRecord, type OfferRecord, type SpaceRangeRecord, type TradeRecord } from '../../node/ledger/keys.ts'
 import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
@@ -96,6 +96,21 @@ export async function checkLedger(state: StateReader, blockTimeMs: number): Prom
     if (lock.kind === 'collateral' && lock.expiresAtMs <= blockTimeMs) violations.push(`lock ${lock.id.slice(0, 16)} expired at ${lock.expiresAtMs} and is still live at block time ${blockTimeMs}`)
   }
   for (const lockId of lockedByLock.keys()) violations.push(`holdings locked by ${lockId.slice(0, 16)}, which has no lock record`)
+  // Offers: each live offer has its reservation (a lock of kind 'offer', same id, same units), and no other lock is one.
+  const offers = new Map((await readRange<OfferRecord>(state, prefixRange(PREFIX.offer))).map(([, offer]) => [offer.id, offer]))
+  for (const [, lock] of locks) {
+    if (lock.kind !== 'offer') continue
+    const offer = offers.get(lock.id)
+    offers.delete(lock.id)
+    const units = lock.pieces.reduce((sum, piece) => sum + piece.end - piece.start + 1, 0)
+    if (offer === undefined) violations.push(`offer lock ${lock.id.slice(0, 16)} has no offer record`)
+    else if (offer.quantity !== units || offer.seller !== lock.owner) violations.push(`offer ${lock.id.slice(0, 16)} of ${offer.quantity} units by ${offer.seller.slice(0, 8)} reserves ${units} of ${lock.owner.slice(0, 8)}`)
+  }
+  for (const offerId of offers.keys()) violations.push(`offer ${offerId.slice(0, 16)} reserves nothing`)
+  // Settlements: the payment is exactly quantity x price, between two different accounts.
+  for (const [key, trade] of await readRange<TradeRecord>(state, prefixRange(PREFIX.trade))) {
+    if (trade.notional !== trade.quantity * trade.pricePerTonne || trade.seller === trade.buyer || trade.quantity < 1) violations.push(`trade ${key}: ${trade.quantity} x ${trade.pricePerTonne} recorded as ${trade.notional}`)
+  }
   const ranges = await readRange<SpaceRangeRecord>(state, prefixRange(PREFIX.space))
   const lastEnd = new Map<string, number>()
   for (const [key, range] of ranges) {

@@ -8,7 +8,7 @@
 import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
 import { sha256 } from '@noble/hashes/sha2.js'
 import * as build from '../../client/builders.ts'
-import { bytesToHex, encodeSignedTx, encodeTx, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
 import { createSigner } from '../../node/crypto/sign.ts'
 import type { Rng, Scheduler } from './scheduler.ts'
 import type { SimNode } from './node.ts'
@@ -107,6 +107,12 @@ export class Client {
   }
 }
 
+/** An offer a client made: another client may accept it, its seller cancel it (or it expires first). */
+interface KnownOffer {
+  id: string
+  seller: string
+}
+
 /** A collateral lock a client asked for: its secured party may later release or seize it (or it expires first). */
 interface KnownLock {
   id: string
@@ -118,6 +124,7 @@ export class Workload {
   readonly clients: Client[]
   private readonly batches: string[] = []
   private readonly locks: KnownLock[] = []
+  private readonly offers: KnownOffer[] = []
   private readonly immobilisations: string[] = []
   /** The simulated time, for lock expiries (set by tick). */
   private nowMs = 0
@@ -125,7 +132,7 @@ export class Workload {
   private registered = false
 
   constructor(
-    genesis: Genesis,
+    private readonly genesis: Genesis,
     readonly registryKey: KeyPair,
     readonly holderKeys: KeyPair[],
     private readonly rng: Rng,
@@ -204,6 +211,39 @@ export class Workload {
     return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + size - 1, vintageStart: '2020-01-01', vintageEnd: '2020-12-31', to })) }
   }
 
+  /**
+   * Delivery versus payment, or null (about 60% of the time): accept someone's offer, cancel one's own, make an offer
+   * (to anyone or to one holder), or settle a swap the seller co-signs (the workload holds every holder's key, as
+   * the two parties would after agreeing off the ledger). Some are meant to fail (no funds, gone, wrong buyer).
+   */
+  private holderTradeTx(client: Client, self: string, others: string[], batchId: string): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.rng
+    const own = this.offers.filter((offer) => offer.seller === self)
+    if (own.length > 0 && rng.chance(0.2)) {
+      const offer = own[rng.int(own.length)] as KnownOffer
+      this.offers.splice(this.offers.indexOf(offer), 1)
+      return { kind: 'trade.cancel', tx: client.sign('trade.cancel', { offerId: offer.id }) }
+    }
+    const theirs = this.offers.filter((offer) => offer.seller !== self)
+    if (theirs.length > 0 && rng.chance(0.3)) {
+      const offer = theirs[rng.int(theirs.length)] as KnownOffer
+      this.offers.splice(this.offers.indexOf(offer), 1)
+      return { kind: 'trade.accept', tx: client.sign('trade.accept', { offerId: offer.id, disclosePrice: rng.chance(0.5) }) }
+    }
+    if (rng.chance(0.2)) {
+      const buyer = rng.chance(0.5) ? '' : rng.pick(others)
+      const made = client.sign('trade.offer', build.tradeOffer({ batchId, quantity: rng.between(1, 4), pricePerTonne: rng.between(100, 3_000), currency: rng.pick(['USD', 'EUR']), buyer, expiresAtMs: this.nowMs + rng.between(3_000, 20_000), disclosePrice: rng.chance(0.5) }))
+      this.offers.push({ id: made.id, seller: self })
+      return { kind: 'trade.offer', tx: made }
+    }
+    if (rng.chance(0.08)) {
+      const seller = rng.pick(this.holderKeys.filter((key) => bytesToHex(key.publicKey) !== self))
+      const terms = build.swapTerms({ batchId, quantity: rng.between(1, 3), seller: bytesToHex(seller.publicKey), buyer: self, pricePerTonne: rng.between(100, 3_000), currency: 'USD', expiresAtMs: this.nowMs + rng.between(2_000, 10_000), discloseSeller: true, discloseBuyer: rng.chance(0.5) })
+      return { kind: 'trade.swap', tx: client.sign('trade.swap', { ...terms, sellerSignature: createSigner(seller.secretKey)(swapSignBytes(this.genesis.chainId, terms)) }) }
+    }
+    return null
+  }
+
   private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
     if (rng.chance(0.3)) return this.holderCashTx(client, others, bankId)
@@ -217,6 +257,8 @@ export class Workload {
       return { kind, tx: client.sign(kind, { lockId: lock.id }) }
     }
     const batchId = rng.pick(this.batches)
+    const trade = this.holderTradeTx(client, self, others, batchId)
+    if (trade !== null) return trade
     if (rng.chance(0.15)) {
       // Collateral for a few seconds of simulated time: it may be released, seized, or expire at a block boundary.
       const securedParty = rng.pick(others)
