@@ -101,4 +101,30 @@ describe('a four-validator cluster of real processes', { timeout: 240_000 }, () 
     const holdings = await node(3).client.holdings(marketplace)
     expect(holdings.batches.find((batch) => batch.batchId === 'VCS:941467007-941467431')?.totals.active).toBe(50)
   })
+
+  it('settles an offer and a swap, and locks and releases credits, through the CLI; every node reports the same prices', async () => {
+    const key = (name: string): string => cluster.testnet.accountKeys[name] as string
+    const id = (name: string): string => cluster.testnet.genesis.accounts.find((account) => account.name === name)?.publicKey as string
+    const cli = async (...args: string[]): Promise<{ code: number; json: { id?: string; result?: { name: string } } & Record<string, unknown> }> => {
+      const outcome = await run(process.execPath, [tonne, ...args]).then((done) => ({ code: 0, stdout: done.stdout }), (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }))
+      return { code: outcome.code, json: JSON.parse(outcome.stdout) as { id?: string; result?: { name: string } } & Record<string, unknown> }
+    }
+    const batch = 'VCS:941467007-941467431'
+    // Expiries must be within LOCK_DURATION_MS_MAX (10 years) of the block time: a date a year from now.
+    const nextYear = new Date(Date.now() + 365 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10)
+    const offer = await cli('tx', 'offer', '--node', node(0).apiUrl, '--key', registryKey(), '--batch', batch, '--quantity', '10', '--price', '1000', '--currency', 'USD', '--buyer', id('marketplace'), '--until', nextYear, '--disclose')
+    expect(offer.json.result?.name).toBe('OK')
+    expect((await cli('tx', 'accept', '--node', node(2).apiUrl, '--key', key('marketplace'), '--offer', offer.json.id as string, '--disclose')).json.result?.name).toBe('OK')
+    const swap = await cli('tx', 'swap', '--node', node(3).apiUrl, '--key', key('marketplace'), '--seller-key', registryKey(), '--batch', batch, '--quantity', '5', '--price', '900', '--currency', 'USD', '--until', nextYear)
+    expect(swap.json.result?.name).toBe('OK')
+    const lock = await cli('tx', 'lock', '--node', node(1).apiUrl, '--key', key('marketplace'), '--batch', batch, '--quantity', '5', '--secured-party', id('bank'), '--until', nextYear)
+    expect(lock.json.result?.name).toBe('OK')
+    const refused = await cli('tx', 'release', '--node', node(1).apiUrl, '--key', key('marketplace'), '--lock', lock.json.id as string)
+    expect({ code: refused.code, name: refused.json.result?.name }).toEqual({ code: 1, name: 'NOT_LOCK_PARTY' })
+    expect((await cli('tx', 'release', '--node', node(1).apiUrl, '--key', key('bank'), '--lock', lock.json.id as string)).json.result?.name).toBe('OK')
+    await cluster.waitForHeight(Math.max(...(await Promise.all(cluster.nodes.map((entry) => cluster.status(entry.index)))).map((status) => status?.height ?? 0)))
+    for (const index of [0, 1, 2, 3]) {
+      expect((await cli('query', 'prices', '--node', node(index).apiUrl, '--currency', 'USD', '--registry', 'VCS')).json).toMatchObject({ count: 2, volume: 15, notional: String(10 * 1_000 + 5 * 900), minPerTonne: 900, maxPerTonne: 1_000, disclosed: [{ quantity: 10, pricePerTonne: 1_000 }] })
+    }
+  })
 })
