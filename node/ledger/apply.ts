@@ -27,6 +27,9 @@ import { creditSeize } from './credit-seize.ts'
 import { creditRetire } from './credit-retire.ts'
 import { creditTransfer } from './credit-transfer.ts'
 import { projectRegister } from './project-register.ts'
+import { projectRate } from './project-rate.ts'
+import { projectAttest } from './project-attest.ts'
+import { creditRetirePrivate } from './credit-retire-private.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -44,6 +47,9 @@ export const RULES: Rules = {
   'credit.seize': creditSeize,
   'credit.immobilise': creditImmobilise,
   'credit.mobilise': creditMobilise,
+  'project.rate': projectRate,
+  'project.attest': projectAttest,
+  'credit.retire-private': creditRetirePrivate,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {
