@@ -35,7 +35,7 @@ describe('the workload', () => {
       const report = await runSimulation({ seed, validators: 4 })
       for (const [key, count] of Object.entries(report.outcomes)) outcomes[key] = (outcomes[key] ?? 0) + count
     }
-    const kinds = ['project.register', 'batch.issue', 'credit.transfer', 'credit.retire', 'credit.cancel', 'credit.lock', 'credit.release', 'credit.seize', 'credit.immobilise', 'credit.mobilise']
+    const kinds = ['project.register', 'batch.issue', 'credit.transfer', 'credit.retire', 'credit.cancel', 'credit.lock', 'credit.release', 'credit.seize', 'credit.immobilise', 'credit.mobilise', 'project.rate', 'project.attest', 'credit.retire-private']
     for (const kind of kinds) expect(outcomes[`${kind} OK`] ?? 0, `${kind} OK in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
     expect(Object.keys(outcomes).filter((key) => !key.endsWith(' OK')).length).toBeGreaterThan(3)
   }, 120_000)
