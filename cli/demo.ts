@@ -9,7 +9,8 @@ import * as build from '../client/builders.ts'
 import type { RegistryCode } from '../client/wire.ts'
 import { Cluster } from './cluster.ts'
 import { runImport, type ImportSummary } from './import.ts'
-import { registryAccountName } from './testnet.ts'
+import { registryAccountName, VERIFIER_ACCOUNT_NAME } from './testnet.ts'
+import { createHash } from 'node:crypto'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const FIXTURES_DIR = join(repoRoot, 'test', 'fixtures', 'registries')
@@ -107,6 +108,7 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       say(`provenance of serial ${source.batchId.split(':')[1]?.split('-')[0]} in VCS (original serial ${provenance.batch?.originalSerial ?? '?'}):`)
       const names = new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name]))
       for (const event of provenance.events ?? []) say(`  height ${event.height}: ${event.type}${event.from ? ` from ${names.get(event.from) ?? event.from.slice(0, 12)}` : ''}${event.to ? ` to ${names.get(event.to) ?? event.to.slice(0, 12)}` : ''}`)
+      tradeTxs += await qualityDemo({ source: source.batchId, verra, bank, rater: signerFor('rating-agency', 3), verifier: signerFor(VERIFIER_ACCOUNT_NAME, 3), other: (cluster.nodes[2] as Cluster['nodes'][number]).client })
     }
 
     // Cash: the bank mints USD to the marketplace and to a client of the bank (a key outside genesis), and the
@@ -169,4 +171,36 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
     else process.stderr.write(`the testnet and its node logs are kept in ${out}\n`)
   }
   return exitCode
+}
+
+/**
+ * Quality information: the rating agency rates the real imported project of `source` and a verifier attests MRV data
+ * for it (both illustrative: the grade, dates and tonnes are the demo's, not real assessments); the bank retires
+ * credits for a private beneficiary and the beneficiary is proven against the stored commitment, read from another
+ * node. Returns the number of transactions it submitted.
+ */
+async function qualityDemo(input: { source: string; verra: Signer; bank: Signer; rater: Signer; verifier: Signer; other: TonneClient }): Promise<number> {
+  const batch = (await input.verra.client.batch(input.source)) as { registry: RegistryCode; projectId: string }
+  const project = (await input.verra.client.project(batch.registry, batch.projectId)) as { name: string }
+  const today = new Date().toISOString().slice(0, 10)
+  const rated = await input.rater.send('project.rate', build.projectRate({ registry: batch.registry, projectId: batch.projectId, scale: 'tonne demo scale (AAA-D)', grade: 'A', ratedOn: today, reportUri: `https://example.org/tonne-demo/ratings/${batch.registry}-${batch.projectId}.pdf` }), { wait: 'commit' })
+  const data = JSON.stringify({ project: `${batch.registry}/${batch.projectId}`, period: '2024', measuredTonnes: 12_500, note: 'illustrative demo data' })
+  const attested = await input.verifier.send(
+    'project.attest',
+    build.projectAttest({ registry: batch.registry, projectId: batch.projectId, periodStart: '2024-01-01', periodEnd: '2024-12-31', measuredTonnes: 12_500, dataHash: createHash('sha256').update(data).digest('hex'), dataUri: `https://example.org/tonne-demo/mrv/${batch.registry}-${batch.projectId}-2024.json` }),
+    { wait: 'commit' },
+  )
+  const beneficiary = "The bank's private client"
+  const privateRetire = build.creditRetirePrivate({ batchId: input.source, quantity: 5, beneficiary, purpose: 'Voluntary offsetting' })
+  const retired = await input.bank.send('credit.retire-private', privateRetire.body, { wait: 'commit' })
+  const proof = await input.other.verifyBeneficiary(retired.id, beneficiary, privateRetire.salt)
+  const wrongName = await input.other.verifyBeneficiary(retired.id, 'Someone else', privateRetire.salt)
+  const quality = (await input.other.projectQuality(batch.registry, batch.projectId)).quality
+  say(`quality information on ${batch.registry}/${batch.projectId} (${project.name}; grade, dates and tonnes are illustrative):`)
+  say(`  rating agency rates it ${quality.ratings[0]?.grade ?? '?'} on ${quality.ratings[0]?.scale ?? '?'} (${quality.ratings[0]?.ratedOn ?? '?'}): ${rated.result?.name}`)
+  say(`  verifier attests ${quality.attestations[0]?.measuredTonnes ?? '?'} tonnes CO2e for ${quality.attestations[0]?.periodStart ?? '?'} to ${quality.attestations[0]?.periodEnd ?? '?'}, data sha256 ${quality.attestations[0]?.dataHash.slice(0, 16) ?? '?'}...: ${attested.result?.name}`)
+  say(`  bank retires 5 credits for a private beneficiary: ${retired.result?.name}; the ledger stores only commitment ${privateRetire.commitment.slice(0, 16)}...`)
+  say(`  proof with the kept name and salt (checked against node2's copy): ${proof.matches ? 'matches' : 'DOES NOT MATCH'}; with another name: ${wrongName.matches ? 'MATCHES' : 'does not match'}`)
+  if (rated.result?.name !== 'OK' || attested.result?.name !== 'OK' || retired.result?.name !== 'OK' || !proof.matches || wrongName.matches) throw new Error('the quality information steps did not go as expected')
+  return 3
 }

@@ -5,6 +5,7 @@ import { generateKeyPair, readKeyFile, signSwap, writeKeyFile } from '../client/
 import { HttpError, Signer, TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import { bytesToHex, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
+import { createHash } from 'node:crypto'
 import { generateTestnet } from './testnet.ts'
 import { runImport } from './import.ts'
 
@@ -55,6 +56,19 @@ export function instant(value: string): number {
 function currency(value: string): string {
   if (!/^[A-Z0-9]{3,12}$/.test(value)) throw new InvalidArgumentError('expected a currency code: 3 to 12 uppercase letters or digits, e.g. USD')
   return value
+}
+
+/** A calendar date YYYY-MM-DD that exists. */
+export function calendarDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError('expected a date YYYY-MM-DD')
+  instant(value)
+  return value
+}
+
+function sha256Hex(value: string): string {
+  const lower = value.toLowerCase()
+  if (!/^[0-9a-f]{64}$/.test(lower)) throw new InvalidArgumentError('expected a sha256 digest: 64 hex characters')
+  return lower
 }
 
 function port(value: string): number {
@@ -247,8 +261,23 @@ export function buildProgram(): Command {
       .option('--range <start-end>', 'explicit serial sub-range', range)
       .option('--beneficiary <name>', 'on whose behalf', '')
       .option('--purpose <text>', 'purpose of the retirement', '')
-      .option('--reason <text>', 'reason', ''),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; beneficiary: string; purpose: string; reason: string }) => {
+      .option('--reason <text>', 'reason', '')
+      .option('--private-beneficiary <name>', 'on whose behalf, kept private: only a salted commitment goes to the ledger; the salt to keep is printed'),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; beneficiary: string; purpose: string; reason: string; privateBeneficiary?: string }) => {
+    if (options.privateBeneficiary !== undefined) {
+      if (options.beneficiary !== '') throw new InvalidArgumentError('give --beneficiary or --private-beneficiary, not both')
+      if (options.privateBeneficiary === '') throw new InvalidArgumentError('--private-beneficiary needs a name')
+      const made = build.creditRetirePrivate({ ...selection(options), beneficiary: options.privateBeneficiary, purpose: options.purpose, reason: options.reason })
+      await sendAndPrint(options, async (s) => ({
+        ...(await s.send('credit.retire-private', made.body, options.wait ? { wait: 'commit' } : {})),
+        privateBeneficiary: {
+          beneficiaryCommitment: made.commitment,
+          salt: made.salt,
+          keep: 'keep the salt with the name: together they prove the beneficiary (tonne verify-beneficiary --tx ID --name NAME --salt SALT); the ledger stores only the commitment',
+        },
+      }))
+      return
+    }
     await sendAndPrint(options, (s) => s.send('credit.retire', build.creditRetire({ ...selection(options), beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
   })
   addTxOptions(
@@ -379,6 +408,58 @@ export function buildProgram(): Command {
     })
   })
 
+  addTxOptions(
+    tx
+      .command('rate')
+      .description("rate a project (rating agency accounts only: genesis role 'rating'); a later rating by the same agency supersedes its earlier one")
+      .requiredOption('--registry <code>', 'registry code')
+      .requiredOption('--project-id <id>', "the registry's project id")
+      .requiredOption('--scale <scale>', 'rating scale, e.g. "BeZero Carbon Rating (AAA-D)"')
+      .requiredOption('--grade <grade>', 'grade on that scale, e.g. A')
+      .requiredOption('--rated-on <date>', 'date of the rating, YYYY-MM-DD', calendarDate)
+      .requiredOption('--report-uri <uri>', 'where the rating report is published (https://..., ipfs://...)'),
+  ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; scale: string; grade: string; ratedOn: string; reportUri: string }) => {
+    await sendAndPrint(options, (s) =>
+      s.send('project.rate', build.projectRate({ registry: options.registry, projectId: options.projectId, scale: options.scale, grade: options.grade, ratedOn: options.ratedOn, reportUri: options.reportUri }), options.wait ? { wait: 'commit' } : {}),
+    )
+  })
+  addTxOptions(
+    tx
+      .command('attest')
+      .description("attest digital MRV data of a project for a monitoring period (verifier accounts only: genesis role 'verifier')")
+      .requiredOption('--registry <code>', 'registry code')
+      .requiredOption('--project-id <id>', "the registry's project id")
+      .requiredOption('--period-start <date>', 'first day of the monitoring period, YYYY-MM-DD', calendarDate)
+      .requiredOption('--period-end <date>', 'last day of the monitoring period, YYYY-MM-DD', calendarDate)
+      .requiredOption('--measured-tonnes <n>', 'measured reductions or removals, in whole tonnes of CO2e', integer)
+      .option('--data-hash <hex>', 'sha256 of the MRV data set (64 hex)', sha256Hex)
+      .option('--data-file <file>', 'the MRV data set itself: its sha256 is computed here (instead of --data-hash)')
+      .requiredOption('--data-uri <uri>', 'where the data set is published (https://..., ipfs://...)'),
+  ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; periodStart: string; periodEnd: string; measuredTonnes: number; dataHash?: string; dataFile?: string; dataUri: string }) => {
+    if ((options.dataHash === undefined) === (options.dataFile === undefined)) throw new InvalidArgumentError('give exactly one of --data-hash and --data-file')
+    const dataHash = options.dataHash ?? createHash('sha256').update(readFileSync(options.dataFile as string)).digest('hex')
+    await sendAndPrint(options, (s) =>
+      s.send(
+        'project.attest',
+        build.projectAttest({ registry: options.registry, projectId: options.projectId, periodStart: options.periodStart, periodEnd: options.periodEnd, measuredTonnes: options.measuredTonnes, dataHash, dataUri: options.dataUri }),
+        options.wait ? { wait: 'commit' } : {},
+      ),
+    )
+  })
+
+  addNodeOption(
+    program
+      .command('verify-beneficiary')
+      .description('check a beneficiary name and salt against the commitment of a private retirement (read from the node; the name and salt are checked here and never sent)')
+      .requiredOption('--tx <id>', 'id of the credit.retire-private transaction', hexId)
+      .requiredOption('--name <name>', 'the beneficiary name')
+      .requiredOption('--salt <hex>', 'the salt printed by tonne tx retire --private-beneficiary (64 hex)'),
+  ).action(async (options: NodeOptions & { tx: string; name: string; salt: string }) => {
+    const verdict = await new TonneClient(options.node).verifyBeneficiary(options.tx, options.name, options.salt)
+    print(verdict)
+    if (!verdict.matches) process.exitCode = 1
+  })
+
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
     const command = addNodeOption(query.command(name).description(description))
@@ -414,7 +495,8 @@ export function buildProgram(): Command {
   })
   queryCommand('balances', 'cash balances of an account, every currency (integer minor units)', (client, id) => client.balances(accountId(id as string)), ['account'])
   queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
-  queryCommand('project', 'one project', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
+  queryCommand('private-retirement', 'a private retirement: its beneficiary commitment and retire events', (client, id) => client.privateRetirement(id as string), ['txId'])
+  queryCommand('project', 'one project, with its ratings and MRV attestations', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
   queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
   queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])
   for (const [name, description] of [

@@ -18,6 +18,9 @@ export const PARTICIPANTS: { name: string; role: Role }[] = [
   { name: 'rating-agency', role: 'rating' },
 ]
 
+/** The genesis account with role 'verifier' (keys/verifier.json): it attests MRV data of projects. */
+export const VERIFIER_ACCOUNT_NAME = 'verifier'
+
 export function registryAccountName(registry: RegistryCode): string {
   return `registry-${registry.toLowerCase()}`
 }
@@ -77,6 +80,8 @@ export async function generateTestnet(options: TestnetOptions): Promise<TestnetR
     addAccount(name, participant.role)
   }
   for (const registry of REGISTRY_CODES) addAccount(registryAccountName(registry), 'registry', registry)
+  // An MRV verifier (project.attest); it runs no validator. The rating agency's node account rates (project.rate).
+  addAccount(VERIFIER_ACCOUNT_NAME, 'verifier')
 
   const genesis: Genesis = { chainId: options.chainId, genesisTimeMs: options.genesisTimeMs, validators, accounts }
   writeFileSync(join(out, GENESIS_FILE), JSON.stringify(genesis, null, 2) + '\n')

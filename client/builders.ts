@@ -14,6 +14,8 @@ import type {
   ProjectRegisterBody,
   SerialRange,
 } from './wire.ts'
+import type { CreditRetirePrivateBody, ProjectAttestBody, ProjectRateBody } from './wire.ts'
+import { commitBeneficiary } from './commitments.ts'
 
 /** Selects credits of a batch either by quantity (lowest serials first) or by an explicit serial range. */
 export type Selection = { batchId: string; quantity: number } | { batchId: string; range: SerialRange }
@@ -115,4 +117,30 @@ export function swapTerms(input: Selection & { seller: string; buyer: string; pr
     discloseSeller: input.discloseSeller ?? false,
     discloseBuyer: input.discloseBuyer ?? false,
   }
+}
+/** A rating agency's rating of a project (genesis role 'rating'). */
+export function projectRate(input: ProjectRateBody): ProjectRateBody {
+  return { registry: input.registry, projectId: input.projectId, scale: input.scale, grade: input.grade, ratedOn: input.ratedOn, reportUri: input.reportUri }
+}
+
+/** A verifier's MRV attestation of a project (genesis role 'verifier'); measuredTonnes in whole tonnes of CO2e. */
+export function projectAttest(input: ProjectAttestBody): ProjectAttestBody {
+  return {
+    registry: input.registry,
+    projectId: input.projectId,
+    periodStart: input.periodStart,
+    periodEnd: input.periodEnd,
+    measuredTonnes: input.measuredTonnes,
+    dataHash: input.dataHash,
+    dataUri: input.dataUri,
+  }
+}
+
+/**
+ * A retirement for a private beneficiary: commits to `beneficiary` with a fresh CSPRNG salt (client/commitments.ts)
+ * and returns the body, which carries only the commitment, with the salt to keep (it never goes to the ledger).
+ */
+export function creditRetirePrivate(input: Selection & { beneficiary: string; purpose?: string; reason?: string; retiredOn?: string }): { body: CreditRetirePrivateBody; salt: string; commitment: string } {
+  const { salt, commitment } = commitBeneficiary(input.beneficiary)
+  return { body: { ...selection(input), beneficiaryCommitment: commitment, purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }, salt, commitment }
 }

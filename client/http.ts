@@ -1,6 +1,7 @@
 // Typed HTTP client for a tonne node's JSON API.
 import { signTx, type KeyPair, type SignedTxWithId } from './keys.ts'
 import { bytesToHex, type TxBodies, type TxKind } from './wire.ts'
+import { verifyBeneficiary } from './commitments.ts'
 
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000
 /** A ?wait=commit request may be held by the node for up to its WAIT_COMMIT_TIMEOUT_MS (30 s): wait longer. */
@@ -246,6 +247,25 @@ export class TonneClient {
     return this.request('GET', `/projects/${encodeURIComponent(registry)}/${encodeURIComponent(projectId)}`)
   }
 
+  /** A project with its quality information: current ratings, rating history and MRV attestations. */
+  projectQuality(registry: string, projectId: string): Promise<{ registry: string; projectId: string; name: string; quality: ProjectQualityView }> {
+    return this.request('GET', `/projects/${encodeURIComponent(registry)}/${encodeURIComponent(projectId)}`)
+  }
+
+  /** A private retirement (credit.retire-private) by its transaction id; 404 UNKNOWN_RETIREMENT otherwise. */
+  privateRetirement(txId: string): Promise<PrivateRetirementView> {
+    return this.request('GET', `/private-retirements/${encodeURIComponent(txId)}`)
+  }
+
+  /**
+   * Reads a private retirement's commitment from the node and checks `name` and `salt` against it here: the name and
+   * the salt are never sent to the node.
+   */
+  async verifyBeneficiary(txId: string, name: string, salt: string): Promise<{ txId: string; beneficiaryCommitment: string; matches: boolean }> {
+    const retirement = await this.privateRetirement(txId)
+    return { txId, beneficiaryCommitment: retirement.beneficiaryCommitment, matches: verifyBeneficiary(retirement.beneficiaryCommitment, name, salt) }
+  }
+
   /** A page of batches in key order; pass the answer's `next` as `after` for the next page. */
   batches(page: { limit?: number; after?: string } = {}): Promise<unknown> {
     return this.request('GET', `/batches${pageQuery(page)}`)
@@ -348,4 +368,60 @@ export interface PriceStatisticsView {
   maxPerTonne: number | null
   disclosed: { height: number; timeMs: number; batchId: string; quantity: number; pricePerTonne: number; currency: string; vintage: string }[]
   truncated: boolean
+}
+/** A rating (node/ledger/keys.ts RatingRecord) as GET /projects/:registry/:projectId shows it. */
+export interface RatingView {
+  registry: string
+  projectId: string
+  agency: string
+  agencyName: string | null
+  seq: number
+  scale: string
+  grade: string
+  ratedOn: string
+  reportUri: string
+  height: number
+  timeMs: number
+  txIndex: number
+  txId: string
+  /** True once a later rating by the same agency superseded it. */
+  superseded: boolean
+}
+
+/** A digital MRV attestation; measuredTonnes is in whole tonnes of CO2e. */
+export interface AttestationView {
+  registry: string
+  projectId: string
+  verifier: string
+  verifierName: string | null
+  seq: number
+  periodStart: string
+  periodEnd: string
+  measuredTonnes: number
+  dataHash: string
+  dataUri: string
+  height: number
+  timeMs: number
+  txIndex: number
+  txId: string
+}
+
+export interface ProjectQualityView {
+  /** The current (latest) rating of each agency. */
+  ratings: RatingView[]
+  ratingHistory: RatingView[]
+  attestations: AttestationView[]
+  truncated: boolean
+}
+
+export interface PrivateRetirementView {
+  txId: string
+  batchId: string
+  beneficiaryCommitment: string
+  retiredBy: string
+  units: number
+  runs: { range: { start: number; end: number }; eventSeq: number }[]
+  height: number
+  timeMs: number
+  events: { batchId: string; seq: number; type: string; range: { start: number; end: number }; from: string | null; to: string | null; by: string; txId: string; details: Record<string, string> }[]
 }

@@ -111,7 +111,7 @@ export const DOMAIN_SWAP = 'tonne/swap/v1'
 export const REGISTRY_CODES = ['VCS', 'GS', 'ACR', 'CAR', 'CERCARBONO'] as const
 export type RegistryCode = (typeof REGISTRY_CODES)[number]
 
-export const ROLES = ['registry', 'bank', 'marketplace', 'rating', 'operator'] as const
+export const ROLES = ['registry', 'bank', 'marketplace', 'rating', 'operator', 'verifier'] as const
 export type Role = (typeof ROLES)[number]
 
 /** An account is identified by its ed25519 public key, as 64 lowercase hex characters. */
@@ -139,6 +139,9 @@ export const TX_KINDS = [
   'trade.accept',
   'trade.cancel',
   'trade.swap',
+  'project.rate',
+  'project.attest',
+  'credit.retire-private',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -337,6 +340,54 @@ export function swapSignBytes(chainId: string, terms: SwapTerms): Uint8Array {
   return hash(concatBytes(domain(DOMAIN_SWAP, chainId), encode(fields)))
 }
 
+/**
+ * A rating agency (genesis role 'rating') rates a project on its own scale. A later rating by the same agency for
+ * the same project supersedes its earlier one; every rating stays in the project's history.
+ */
+export interface ProjectRateBody {
+  registry: RegistryCode
+  projectId: string
+  /** The agency's rating scale, e.g. "BeZero Carbon Rating (AAA-D)". */
+  scale: string
+  /** The grade on that scale, e.g. "A". */
+  grade: string
+  /** The date of the rating, YYYY-MM-DD (not after the block's UTC date). */
+  ratedOn: string
+  /** Where the rating report is published (a URI: https://..., ipfs://...). */
+  reportUri: string
+}
+
+/**
+ * A verifier (genesis role 'verifier') attests digital MRV data of a project for a monitoring period: the
+ * measured reductions or removals in whole tonnes of CO2e, and the sha256 of the data set with where to get it.
+ */
+export interface ProjectAttestBody {
+  registry: RegistryCode
+  projectId: string
+  /** First and last day of the monitoring period, YYYY-MM-DD, inclusive; the end not after the block's UTC date. */
+  periodStart: string
+  periodEnd: string
+  /** Measured quantity in whole tonnes of CO2e (an integer from 0). */
+  measuredTonnes: number
+  /** sha256 of the MRV data set as 64 lowercase hex characters. */
+  dataHash: string
+  /** Where the data set is published (a URI). */
+  dataUri: string
+}
+
+/**
+ * credit.retire with the beneficiary kept private: only `beneficiaryCommitment` (client/commitments.ts:
+ * sha256 of a domain prefix, a 32-byte random salt and the beneficiary's name) is stored on the retirement event;
+ * whoever knows the name and the salt can later prove it.
+ */
+export interface CreditRetirePrivateBody extends CreditSelection {
+  /** 64 lowercase hex characters: commitBeneficiary(name).commitment. */
+  beneficiaryCommitment: string
+  purpose: string
+  reason: string
+  retiredOn: string
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -356,6 +407,9 @@ export interface TxBodies {
   'trade.accept': TradeAcceptBody
   'trade.cancel': TradeCancelBody
   'trade.swap': TradeSwapBody
+  'project.rate': ProjectRateBody
+  'project.attest': ProjectAttestBody
+  'credit.retire-private': CreditRetirePrivateBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -491,6 +545,12 @@ export const RESULT_CODES = {
   SWAP_NOT_VALID: 27,
   /** quantity x pricePerTonne is above Number.MAX_SAFE_INTEGER minor units. */
   NOTIONAL_OVERFLOW: 28,
+  /** A date of the body (a rating's ratedOn, an attestation's periodEnd) is after the block's UTC date. */
+  FUTURE_DATE: 29,
+  /** The agency's current rating of the project is dated later than this one (ratedOn must not go back). */
+  STALE_RATING: 30,
+  /** The verifier already attested a data set with this dataHash for the project. */
+  DUPLICATE_ATTESTATION: 31,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 

@@ -307,7 +307,8 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     const { registry, projectId } = parse(z.object({ registry: z.string().min(1).max(32), projectId: z.string().min(1).max(256) }).strict(), request.params, 'project')
     const project = await queries.getProject(app.store.state, registry, projectId)
     if (project === undefined) throw new ApiError(404, 'UNKNOWN_PROJECT', `no project ${registry} ${projectId}`)
-    return project
+    // Extended compatibly: the project record's fields as before, plus its ratings and MRV attestations.
+    return { ...project, quality: await queries.projectQuality(app.store.state, registry, projectId) }
   })
 
   server.get('/batches', async (request) => {
@@ -336,7 +337,18 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
         ? await queries.provenance(app.store.state, { space: query.space, serial: query.serial })
         : await queries.provenance(app.store.state, { batchId: query.batchId, range: { start: query.start, end: query.end } })
     if (result === undefined) throw new ApiError(404, 'NOT_FOUND', 'no issued credit has that serial')
-    return result
+    // Extended compatibly: the quality information (ratings, MRV attestations) of the credits' project.
+    return { ...result, quality: await queries.projectQuality(app.store.state, result.batch.registry, result.batch.projectId) }
+  })
+
+  // A private retirement (credit.retire-private): its beneficiary commitment and retire events. Checking a name and
+  // salt against it is done by the client (client/commitments.ts, tonne verify-beneficiary), so that neither is
+  // ever sent to a node.
+  server.get('/private-retirements/:txId', async (request) => {
+    const { txId: id } = parse(z.object({ txId: hex64 }).strict(), request.params, 'transaction id')
+    const record = await queries.getPrivateRetirement(app.store.state, id)
+    if (record === undefined) throw new ApiError(404, 'UNKNOWN_RETIREMENT', `no private retirement ${id} (committed credit.retire-private transactions only)`)
+    return record
   })
 
   return server

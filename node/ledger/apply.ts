@@ -34,6 +34,9 @@ import { creditSeize } from './credit-seize.ts'
 import { creditRetire } from './credit-retire.ts'
 import { creditTransfer } from './credit-transfer.ts'
 import { projectRegister } from './project-register.ts'
+import { projectRate } from './project-rate.ts'
+import { projectAttest } from './project-attest.ts'
+import { creditRetirePrivate } from './credit-retire-private.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -58,6 +61,9 @@ export const RULES: Rules = {
   'trade.accept': tradeAccept,
   'trade.cancel': tradeCancel,
   'trade.swap': tradeSwap,
+  'project.rate': projectRate,
+  'project.attest': projectAttest,
+  'credit.retire-private': creditRetirePrivate,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

@@ -4,6 +4,7 @@
 //   validate.ts           zod schemas of the transaction bodies
 //   project-register.ts   batch-issue.ts   credit-transfer.ts   credit-retire.ts   credit-cancel.ts
 //   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
+//   project-rate.ts   project-attest.ts   credit-retire-private.ts   (quality.ts: their shared helpers)
 //   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
 //   cash-mint.ts          cash-burn.ts     cash-transfer.ts
 //   cash.ts               cash balances and supply (integer minor units)
@@ -22,3 +23,4 @@ export * from './keys.ts'
 export { LedgerInvariantError } from './result.ts'
 export * from './validate.ts'
 export * from './queries.ts'
+export { blockDate, currentRating } from './quality.ts'

@@ -73,6 +73,17 @@ export const PREFIX = {
   trade: 'trade/',
   /** swapused/<swap id> -> padded height: signed swaps already settled (a swap settles at most once). */
   swapUsed: 'swapused/',
+  /**
+   * rating/<registry>/<projectId>/<agency>/<padded seq> -> RatingRecord: every rating of a project by an agency, seq
+   * from 0 per (project, agency); the highest seq is the agency's current rating, the earlier ones its history.
+   */
+  rating: 'rating/',
+  /** attestation/<registry>/<projectId>/<padded seq> -> AttestationRecord: MRV attestations of a project, seq from 0. */
+  attestation: 'attestation/',
+  /** attestationdata/<registry>/<projectId>/<verifier>/<dataHash> -> number: the seq of that verifier's attestation of that data. */
+  attestationData: 'attestationdata/',
+  /** privateretirement/<txId> -> PrivateRetirementRecord: a credit.retire-private and the events it appended. */
+  privateRetirement: 'privateretirement/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -231,6 +242,58 @@ export interface EventRecord {
   details: Record<string, string>
 }
 
+/** A rating of a project by a rating agency (project.rate): the body, who rated, and when the ledger recorded it. */
+export interface RatingRecord {
+  registry: RegistryCode
+  projectId: string
+  /** The rating agency's account id. */
+  agency: string
+  /** Position in this agency's ratings of this project, from 0; the highest is the current one. */
+  seq: number
+  scale: string
+  grade: string
+  ratedOn: string
+  reportUri: string
+  height: number
+  timeMs: number
+  txIndex: number
+  txId: string
+}
+
+/** A digital MRV attestation of a project by a verifier (project.attest). measuredTonnes: whole tonnes CO2e. */
+export interface AttestationRecord {
+  registry: RegistryCode
+  projectId: string
+  /** The verifier's account id. */
+  verifier: string
+  /** Position in the project's attestations, from 0. */
+  seq: number
+  periodStart: string
+  periodEnd: string
+  measuredTonnes: number
+  dataHash: string
+  dataUri: string
+  height: number
+  timeMs: number
+  txIndex: number
+  txId: string
+}
+
+/** A private retirement (credit.retire-private): the commitment and where its retire events are. */
+export interface PrivateRetirementRecord {
+  txId: string
+  batchId: string
+  /** sha256 commitment to the beneficiary (client/commitments.ts); the name itself is never stored. */
+  beneficiaryCommitment: string
+  /** The account that retired the credits. */
+  retiredBy: string
+  units: number
+  /** The retired runs and the seq of the retire event each appended (event/<batchId>/<padded seq>). */
+  runs: { range: SerialRange; eventSeq: number }[]
+  height: number
+  timeMs: number
+}
+
 /** The consensus step an offence was committed in: the vote type, or 'proposal'. */
 export type EvidenceStep = 'prevote' | 'precommit' | 'proposal'
 
@@ -291,6 +354,13 @@ export const keys = {
   lockExpiry: (expiresAtMs: number, lockId: string): string => `${PREFIX.lockExpiry}${padInteger(expiresAtMs)}/${lockId}`,
   lockPartyPrefix: (account: string): string => `${PREFIX.lockParty}${account}/`,
   lockParty: (account: string, lockId: string): string => `${PREFIX.lockParty}${account}/${lockId}`,
+  ratingPrefix: (registry: string, projectId: string): string => `${PREFIX.rating}${registry}/${projectId}/`,
+  ratingAgencyPrefix: (registry: string, projectId: string, agency: string): string => `${PREFIX.rating}${registry}/${projectId}/${agency}/`,
+  rating: (registry: string, projectId: string, agency: string, seq: number): string => `${PREFIX.rating}${registry}/${projectId}/${agency}/${padInteger(seq)}`,
+  attestationPrefix: (registry: string, projectId: string): string => `${PREFIX.attestation}${registry}/${projectId}/`,
+  attestation: (registry: string, projectId: string, seq: number): string => `${PREFIX.attestation}${registry}/${projectId}/${padInteger(seq)}`,
+  attestationData: (registry: string, projectId: string, verifier: string, dataHash: string): string => `${PREFIX.attestationData}${registry}/${projectId}/${verifier}/${dataHash}`,
+  privateRetirement: (txId: string): string => `${PREFIX.privateRetirement}${txId}`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
   balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,

@@ -18,6 +18,8 @@ import {
   type ProjectRecord,
   type SpaceRangeRecord,
 } from './keys.ts'
+import type { AttestationRecord, PrivateRetirementRecord, RatingRecord } from './keys.ts'
+import { invariant } from './result.ts'
 import { holdingsOverlapping, unitCount } from './holdings.ts'
 import { ACCOUNT_ID_PATTERN, CURRENCY_PATTERN } from './validate.ts'
 
@@ -320,4 +322,90 @@ export async function balancesOf(reader: StateReader, accountId: string, options
 export async function cashSupply(reader: StateReader, currency: string): Promise<CashSupplyRecord | undefined> {
   if (!CURRENCY_PATTERN.test(currency)) return undefined
   return readRecord<CashSupplyRecord>(reader, keys.cashSupply(currency))
+}
+
+// Quality information (ratings and MRV attestations) and private retirements.
+
+/** Ratings (of each kind: current, history) and attestations shown for one project at most. */
+export const QUALITY_ENTRIES_MAX = 1_000
+
+export interface RatingView extends RatingRecord {
+  /** The agency's genesis name, null if it has none. */
+  agencyName: string | null
+  /** False for the agency's latest rating of the project, true once a later one by the same agency superseded it. */
+  superseded: boolean
+}
+
+export interface AttestationView extends AttestationRecord {
+  verifierName: string | null
+}
+
+export interface ProjectQuality {
+  /** The current rating of each agency (its latest), in agency id order. */
+  ratings: RatingView[]
+  /** Every rating, superseded ones included, in ledger order (height, then position in the block). */
+  ratingHistory: RatingView[]
+  /** MRV attestations in ledger order. */
+  attestations: AttestationView[]
+  /** True when a list holds only its first QUALITY_ENTRIES_MAX entries. */
+  truncated: boolean
+}
+
+export async function projectQuality(reader: StateReader, registry: string, projectId: string): Promise<ProjectQuality> {
+  const names = new Map<string, string | null>()
+  const nameOf = async (account: string): Promise<string | null> => {
+    if (!names.has(account)) names.set(account, (await readAccount(reader, account))?.name ?? null)
+    return names.get(account) ?? null
+  }
+  // Current ratings: the last rating under each agency's prefix, skipping from one agency to the next.
+  const ratingPrefix = keys.ratingPrefix(registry, projectId)
+  const current: RatingRecord[] = []
+  let truncated = false
+  let from = ratingPrefix
+  for (;;) {
+    const [first] = await readRange<RatingRecord>(reader, { gte: from, lt: prefixEnd(ratingPrefix), limit: 1 })
+    if (first === undefined) break
+    if (current.length >= QUALITY_ENTRIES_MAX) {
+      truncated = true
+      break
+    }
+    const agencyPrefix = keys.ratingAgencyPrefix(registry, projectId, first[1].agency)
+    const [last] = await readRange<RatingRecord>(reader, { gte: agencyPrefix, lt: prefixEnd(agencyPrefix), reverse: true, limit: 1 })
+    current.push((last ?? first)[1])
+    from = prefixEnd(agencyPrefix)
+  }
+  const latestSeq = new Map(current.map((rating) => [rating.agency, rating.seq]))
+  const ratingView = async (rating: RatingRecord): Promise<RatingView> => ({ ...rating, agencyName: await nameOf(rating.agency), superseded: latestSeq.get(rating.agency) !== rating.seq })
+  const history = await readRange<RatingRecord>(reader, { gte: ratingPrefix, lt: prefixEnd(ratingPrefix), limit: QUALITY_ENTRIES_MAX + 1 })
+  if (history.length > QUALITY_ENTRIES_MAX) truncated = true
+  const ratingHistory = history.slice(0, QUALITY_ENTRIES_MAX).map(([, rating]) => rating)
+  ratingHistory.sort((a, b) => a.height - b.height || a.txIndex - b.txIndex)
+  const attestationPrefix = keys.attestationPrefix(registry, projectId)
+  const attestations = await readRange<AttestationRecord>(reader, { gte: attestationPrefix, lt: prefixEnd(attestationPrefix), limit: QUALITY_ENTRIES_MAX + 1 })
+  if (attestations.length > QUALITY_ENTRIES_MAX) truncated = true
+  const ratings: RatingView[] = []
+  for (const rating of current) ratings.push(await ratingView(rating))
+  const historyViews: RatingView[] = []
+  for (const rating of ratingHistory) historyViews.push(await ratingView(rating))
+  const attestationViews: AttestationView[] = []
+  for (const [, attestation] of attestations.slice(0, QUALITY_ENTRIES_MAX)) attestationViews.push({ ...attestation, verifierName: await nameOf(attestation.verifier) })
+  return { ratings, ratingHistory: historyViews, attestations: attestationViews, truncated }
+}
+
+export interface PrivateRetirementView extends PrivateRetirementRecord {
+  /** The retire events the transaction appended, each with details.beneficiaryCommitment. */
+  events: EventRecord[]
+}
+
+/** A credit.retire-private by its transaction id, with its events; undefined for any other transaction. */
+export async function getPrivateRetirement(reader: StateReader, txId: string): Promise<PrivateRetirementView | undefined> {
+  const record = await readRecord<PrivateRetirementRecord>(reader, keys.privateRetirement(txId))
+  if (record === undefined) return undefined
+  const events: EventRecord[] = []
+  for (const run of record.runs) {
+    const event = await readRecord<EventRecord>(reader, keys.event(record.batchId, run.eventSeq))
+    invariant(event !== undefined && event.txId === txId && event.details.beneficiaryCommitment === record.beneficiaryCommitment, `private retirement ${txId} names event ${run.eventSeq} of ${record.batchId}, which is not its retire event`)
+    events.push(event)
+  }
+  return { ...record, events }
 }

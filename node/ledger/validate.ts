@@ -140,6 +140,48 @@ const tradeSwapSchema = z
     discloseBuyer: z.boolean(),
     sellerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
   })
+// Quality information (project-rate.ts, project-attest.ts) and private retirements (credit-retire-private.ts).
+/** A URI with a scheme (https:, ipfs:, ...): printable ASCII without spaces. */
+export const URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/
+export const URI_LENGTH_MAX = 2_048
+export const RATING_SCALE_LENGTH_MAX = 128
+export const RATING_GRADE_LENGTH_MAX = 32
+/** A sha256 digest as 64 lowercase hex characters. */
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/
+
+/** A calendar date YYYY-MM-DD that exists (2027-02-30 does not). */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (match === null) return false
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}
+
+const calendarDate = z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD')
+const uri = z.string().max(URI_LENGTH_MAX).regex(URI_PATTERN, 'must be a URI with a scheme (https://..., ipfs://...) and no spaces')
+const sha256Hex = z.string().regex(SHA256_HEX_PATTERN, 'must be a sha256 digest: 64 lowercase hex characters')
+
+const projectRateSchema = z.strictObject({
+  registry,
+  projectId: identifier,
+  scale: z.string().min(1).max(RATING_SCALE_LENGTH_MAX),
+  grade: z.string().min(1).max(RATING_GRADE_LENGTH_MAX),
+  ratedOn: calendarDate,
+  reportUri: uri,
+})
+
+const projectAttestSchema = z
+  .strictObject({ registry, projectId: identifier, periodStart: calendarDate, periodEnd: calendarDate, measuredTonnes: count, dataHash: sha256Hex, dataUri: uri })
+  .check((ctx) => {
+    const { periodStart, periodEnd } = ctx.value
+    // Both are valid YYYY-MM-DD dates here, so string order is date order.
+    if (periodStart <= periodEnd) return
+    ctx.issues.push({ code: 'custom', input: ctx.value, path: ['periodEnd'], message: `must not be before periodStart (${periodStart}), got ${show(periodEnd)}` })
+  })
+
+const creditRetirePrivateSchema = z
+  .strictObject({ ...selectionFields, beneficiaryCommitment: sha256Hex, purpose: text, reason: text, retiredOn: text })
   .check(checkSelection)
 
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
@@ -160,6 +202,9 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'trade.accept': tradeAcceptSchema,
   'trade.cancel': tradeCancelSchema,
   'trade.swap': tradeSwapSchema,
+  'project.rate': projectRateSchema,
+  'project.attest': projectAttestSchema,
+  'credit.retire-private': creditRetirePrivateSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

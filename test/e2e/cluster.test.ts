@@ -1,7 +1,8 @@
 // Four real node processes on loopback: transactions through the CLI and the client, kill -9 of one node while
 // the other three keep committing, restart and catch-up to the same height and app hash.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -126,5 +127,34 @@ describe('a four-validator cluster of real processes', { timeout: 240_000 }, () 
     for (const index of [0, 1, 2, 3]) {
       expect((await cli('query', 'prices', '--node', node(index).apiUrl, '--currency', 'USD', '--registry', 'VCS')).json).toMatchObject({ count: 2, volume: 15, notional: String(10 * 1_000 + 5 * 900), minPerTonne: 900, maxPerTonne: 1_000, disclosed: [{ quantity: 10, pricePerTonne: 1_000 }] })
     }
+  })
+
+  it('rates, attests and retires for a private beneficiary through the CLI, and proves the beneficiary', async () => {
+    const keyOf = (name: string): string => cluster.testnet.accountKeys[name] as string
+    const cli = (...args: string[]) => run(process.execPath, [tonne, ...args]).catch((error: { stdout: string; code: number }) => error) as Promise<{ stdout: string; code?: number }>
+    const rate = await cli('tx', 'rate', '--node', node(3).apiUrl, '--key', keyOf('rating-agency'), '--registry', 'VCS', '--project-id', '1340', '--scale', 'BeZero Carbon Rating (AAA-D)', '--grade', 'A', '--rated-on', '2025-01-15', '--report-uri', 'https://example.org/r/1340')
+    expect(JSON.parse(rate.stdout)).toMatchObject({ status: 'committed', result: { name: 'OK' } })
+    // The bank is not a rating agency.
+    const refused = await cli('tx', 'rate', '--node', node(1).apiUrl, '--key', keyOf('bank'), '--registry', 'VCS', '--project-id', '1340', '--scale', 'x', '--grade', 'A', '--rated-on', '2025-01-15', '--report-uri', 'https://example.org/x')
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ result: { name: 'WRONG_ROLE' } })
+    const dataFile = join(out, 'mrv-2024.json')
+    writeFileSync(dataFile, '{"tonnes":182344}\n')
+    const attest = await cli('tx', 'attest', '--node', node(2).apiUrl, '--key', keyOf('verifier'), '--registry', 'VCS', '--project-id', '1340', '--period-start', '2024-01-01', '--period-end', '2024-12-31', '--measured-tonnes', '182344', '--data-file', dataFile, '--data-uri', 'https://example.org/mrv-2024.json')
+    expect(JSON.parse(attest.stdout)).toMatchObject({ status: 'committed', result: { name: 'OK' } })
+    const project = JSON.parse((await cli('query', 'project', '--node', node(0).apiUrl, 'VCS', '1340')).stdout) as { quality: { ratings: { grade: string }[]; attestations: { dataHash: string }[] } }
+    expect(project.quality.ratings.map((rating) => rating.grade)).toEqual(['A'])
+    expect(project.quality.attestations.map((attestation) => attestation.dataHash)).toEqual([createHash('sha256').update('{"tonnes":182344}\n').digest('hex')])
+
+    const retire = await cli('tx', 'retire', '--node', node(1).apiUrl, '--key', registryKey(), '--batch', 'VCS:941467007-941467431', '--quantity', '5', '--private-beneficiary', 'Acme Reisen GmbH', '--purpose', 'Voluntary')
+    const retired = JSON.parse(retire.stdout) as { id: string; result: { name: string }; privateBeneficiary: { salt: string; beneficiaryCommitment: string } }
+    expect(retired.result.name).toBe('OK')
+    expect(retired.privateBeneficiary.salt).toMatch(/^[0-9a-f]{64}$/)
+    const proven = await cli('verify-beneficiary', '--node', node(2).apiUrl, '--tx', retired.id, '--name', 'Acme Reisen GmbH', '--salt', retired.privateBeneficiary.salt)
+    expect(proven.code ?? 0).toBe(0)
+    expect(JSON.parse(proven.stdout)).toEqual({ txId: retired.id, beneficiaryCommitment: retired.privateBeneficiary.beneficiaryCommitment, matches: true })
+    const wrong = await cli('verify-beneficiary', '--node', node(3).apiUrl, '--tx', retired.id, '--name', 'Acme Reisen', '--salt', retired.privateBeneficiary.salt)
+    expect(wrong.code).toBe(1)
+    expect(JSON.parse(wrong.stdout)).toMatchObject({ matches: false })
   })
 })

@@ -270,6 +270,10 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
     ['DELETE', '/blocks/1', 404, 'NOT_FOUND'],
     ['POST', '/status', 404, 'NOT_FOUND'],
     ['POST', '/blocks/1', 404, 'NOT_FOUND'],
+    ['GET', '/private-retirements/zz', 400, 'BAD_REQUEST'],
+    ['GET', `/private-retirements/${'A'.repeat(64)}`, 400, 'BAD_REQUEST'],
+    ['GET', `/private-retirements/${'0'.repeat(64)}`, 404, 'UNKNOWN_RETIREMENT'],
+    ['POST', `/private-retirements/${'0'.repeat(64)}`, 404, 'NOT_FOUND'],
   ]
 
   it.each(routeCases)('%s %s', async (method, url, status, code) => {

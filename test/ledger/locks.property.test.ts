@@ -34,7 +34,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('transfer' as const, 'retire' as const), sender: holder, to: holder, byRange: fc.boolean(), at: fc.integer({ min: 0, max: 60 }), size: fc.integer({ min: 1, max: 10 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('immobilise' as const), at: fc.integer({ min: 1, max: 60 }), size: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('mobilise' as const), lock: fc.nat({ max: 20 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), epochs: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), epochs: fc.integer({ min: 1, max: 3 }) }) },
 )
 
 type Unit = { owner: string; status: string; lockId: string | null }
@@ -150,7 +150,7 @@ describe('locks over random sequences', () => {
         for (const key of first.seen) seen.add(key)
         expect((await run(sequence, false)).appHashes).toEqual(first.appHashes)
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     )
     // The generator reaches the interesting cases.
     for (const key of ['credit.lock:OK', 'credit.release:OK', 'credit.seize:OK', 'credit.immobilise:OK', 'credit.mobilise:OK', 'credit.transfer:LOCKED_UNIT', 'credit.seize:UNKNOWN_LOCK', 'credit.release:NOT_LOCK_PARTY', 'expiry:released']) {

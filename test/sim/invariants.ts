@@ -6,6 +6,8 @@ import { PREFIX, prefixRange, readRange, type CashSupplyRecord, type EvidenceRec
 import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
+import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
+import { keys, readRecord, type AttestationRecord, type EventRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
 
 /** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
 export function checkAgreement(nodes: SimNode[]): string[] {
@@ -207,4 +209,51 @@ export async function committedEvidence(state: StateReader): Promise<EvidenceRec
 
 export function checkEvidenceAccusesOnlyByzantine(evidence: EvidenceRecord[], byzantine: Set<number>): string[] {
   return evidence.filter((record) => !byzantine.has(record.validatorIndex)).map((record) => `evidence ${record.id.slice(0, 16)} accuses honest validator ${record.validatorIndex}`)
+}
+
+/**
+ * Quality information and private retirements: every private retirement's runs are retire events carrying its
+ * commitment over units retired by its sender; each agency's ratings of a project are numbered 0, 1, ... with dates
+ * that never go back; attestations are numbered 0, 1, ... and the data-hash index names exactly them.
+ */
+export async function checkQuality(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  for (const [, record] of await readRange<PrivateRetirementRecord>(state, prefixRange(PREFIX.privateRetirement))) {
+    let units = 0
+    for (const run of record.runs) {
+      units += run.range.end - run.range.start + 1
+      const event = await readRecord<EventRecord>(state, keys.event(record.batchId, run.eventSeq))
+      if (event === undefined || event.type !== 'retire' || event.txId !== record.txId || event.details.beneficiaryCommitment !== record.beneficiaryCommitment || event.range.start !== run.range.start || event.range.end !== run.range.end) {
+        violations.push(`private retirement ${record.txId.slice(0, 16)}: event ${run.eventSeq} of ${record.batchId} is not its retire event`)
+      }
+      if ('beneficiary' in (event?.details ?? {})) violations.push(`private retirement ${record.txId.slice(0, 16)}: its event names a beneficiary`)
+      for (const holding of await holdingsOverlapping(state, record.batchId, run.range)) {
+        if (holding.status !== 'retired' || holding.owner !== record.retiredBy) violations.push(`private retirement ${record.txId.slice(0, 16)}: serials ${holding.start}-${holding.end} are ${holding.status} with ${holding.owner.slice(0, 16)}`)
+      }
+    }
+    if (units !== record.units) violations.push(`private retirement ${record.txId.slice(0, 16)}: runs hold ${units} units, the record says ${record.units}`)
+  }
+  const lastRating = new Map<string, RatingRecord>()
+  for (const [key, rating] of await readRange<RatingRecord>(state, prefixRange(PREFIX.rating))) {
+    const group = `${rating.registry}/${rating.projectId}/${rating.agency}`
+    const previous = lastRating.get(group)
+    if (rating.seq !== (previous === undefined ? 0 : previous.seq + 1)) violations.push(`rating ${key}: seq ${rating.seq} after ${String(previous?.seq)}`)
+    if (previous !== undefined && rating.ratedOn < previous.ratedOn) violations.push(`rating ${key}: dated ${rating.ratedOn}, before the superseded ${previous.ratedOn}`)
+    lastRating.set(group, rating)
+  }
+  const attestations = new Map<string, AttestationRecord>()
+  const nextSeq = new Map<string, number>()
+  for (const [key, attestation] of await readRange<AttestationRecord>(state, prefixRange(PREFIX.attestation))) {
+    const project = `${attestation.registry}/${attestation.projectId}`
+    if (attestation.seq !== (nextSeq.get(project) ?? 0)) violations.push(`attestation ${key}: seq ${attestation.seq}, expected ${nextSeq.get(project) ?? 0}`)
+    nextSeq.set(project, attestation.seq + 1)
+    attestations.set(`${project}/${attestation.verifier}/${attestation.dataHash}`, attestation)
+  }
+  const indexed = await readRange<number>(state, prefixRange(PREFIX.attestationData))
+  for (const [key, seq] of indexed) {
+    const attestation = attestations.get(key.slice(PREFIX.attestationData.length))
+    if (attestation === undefined || attestation.seq !== seq) violations.push(`attestation index ${key} names seq ${seq}, which is not that attestation`)
+  }
+  if (indexed.length !== attestations.size) violations.push(`${attestations.size} attestations, ${indexed.length} data-hash index entries`)
+  return violations
 }

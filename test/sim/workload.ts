@@ -10,8 +10,9 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import * as build from '../../client/builders.ts'
 import { bytesToHex, encodeSignedTx, encodeTx, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
 import { createSigner } from '../../node/crypto/sign.ts'
-import type { Rng, Scheduler } from './scheduler.ts'
+import { Rng, type Scheduler } from './scheduler.ts'
 import type { SimNode } from './node.ts'
+import { beneficiaryCommitment } from '../../client/commitments.ts'
 
 export const CLIENT_TICK_MS = 250
 export const RESUBMIT_AFTER_MS = 1_500
@@ -43,6 +44,25 @@ export function registryAccount(key: KeyPair): GenesisAccount {
 
 export function bankAccount(key: KeyPair): GenesisAccount {
   return { name: 'bank', publicKey: bytesToHex(key.publicKey), role: 'bank' }
+}
+
+export function ratingAccount(key: KeyPair): GenesisAccount {
+  return { name: 'rating-agency', publicKey: bytesToHex(key.publicKey), role: 'rating' }
+}
+
+export function verifierAccount(key: KeyPair): GenesisAccount {
+  return { name: 'verifier', publicKey: bytesToHex(key.publicKey), role: 'verifier' }
+}
+
+/** The rating agency and the MRV verifier of the simulated market (project.rate, project.attest). */
+export interface QualityKeys {
+  rating: KeyPair
+  verifier: KeyPair
+}
+
+/** A day of 2024 (day 0 is 2024-01-01) as YYYY-MM-DD: simulated dates stay before the simulated block time (2025). */
+function dayOf2024(day: number): string {
+  return new Date(Date.UTC(2024, 0, 1) + day * 24 * 60 * 60 * 1000).toISOString().slice(0, 10)
 }
 
 export class Client {
@@ -130,6 +150,12 @@ export class Workload {
   private nowMs = 0
   private nextSerial = 1_000
   private registered = false
+  /** Day of 2024 of the agency's latest rating, and how many distinct MRV data sets the verifier attested. */
+  private ratingDay = 0
+  private attested = 0
+  private readonly qualityRng: Rng
+  private readonly qualityClients = new Set<Client>()
+  private readonly privateRetirements: boolean
 
   constructor(
     private readonly genesis: Genesis,
@@ -137,8 +163,10 @@ export class Workload {
     readonly holderKeys: KeyPair[],
     private readonly rng: Rng,
     readonly bankKey: KeyPair,
+    qualityKeys?: QualityKeys,
   ) {
     const chainId = genesis.chainId
+    this.privateRetirements = qualityKeys !== undefined
     const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
     const bankId = bytesToHex(bankKey.publicKey)
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
@@ -147,6 +175,15 @@ export class Workload {
       (key, index) => new Client(`holder${index}`, key, (client) => this.holderTx(client, holders.filter((_, other) => other !== index), bankId), chainId),
     )
     this.clients = [registry, bank, ...holderClients]
+    // The quality clients and the private retirements draw from their own stream (seeded from the agency's key,
+    // itself derived from the run's seed), so that they shift the draws of the other clients as little as possible.
+    this.qualityRng = new Rng(qualityKeys === undefined ? 0 : new DataView(qualityKeys.rating.publicKey.buffer, qualityKeys.rating.publicKey.byteOffset).getUint32(0))
+    if (qualityKeys !== undefined) {
+      const rating = new Client('rating', qualityKeys.rating, (client) => this.ratingTx(client), chainId)
+      const verifier = new Client('verifier', qualityKeys.verifier, (client) => this.verifierTx(client), chainId)
+      this.clients.push(rating, verifier)
+      this.qualityClients.add(rating).add(verifier)
+    }
   }
 
   /** The bank mints into holders' accounts (now and then its own) and burns, sometimes more than it holds. */
@@ -172,6 +209,26 @@ export class Workload {
     const to = rng.chance(0.2) ? bankId : rng.pick(others)
     const amount = rng.chance(0.1) ? rng.between(1_000_000, 2_000_000) : rng.between(1, 3_000)
     return { kind: 'cash.transfer', tx: client.sign('cash.transfer', build.cashTransfer({ currency, to, amount })) }
+  }
+
+  /** The agency rates the simulated project now and then, its dates mostly moving forward (else STALE_RATING). */
+  private ratingTx(client: Client): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.qualityRng
+    if (!this.registered || !rng.chance(0.15)) return null
+    this.ratingDay = rng.chance(0.2) ? Math.max(0, this.ratingDay - rng.between(1, 30)) : Math.min(364, this.ratingDay + rng.between(0, 20))
+    const grade = rng.pick(['AAA', 'AA', 'A', 'BBB', 'BB', 'B'])
+    return { kind: 'project.rate', tx: client.sign('project.rate', build.projectRate({ registry: 'VCS', projectId: PROJECT_ID, scale: 'Simulated scale (AAA-D)', grade, ratedOn: dayOf2024(this.ratingDay), reportUri: `https://ratings.example/sim/${this.ratingDay}` })) }
+  }
+
+  /** The verifier attests monitoring periods of the simulated project; now and then the same data again (DUPLICATE_ATTESTATION). */
+  private verifierTx(client: Client): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.qualityRng
+    if (!this.registered || !rng.chance(0.15)) return null
+    const repeat = this.attested > 0 && rng.chance(0.15)
+    const dataIndex = repeat ? rng.int(this.attested) : this.attested++
+    const start = rng.between(0, 300)
+    const dataHash = bytesToHex(sha256(new TextEncoder().encode(`tonne-sim/mrv/${dataIndex}`)))
+    return { kind: 'project.attest', tx: client.sign('project.attest', build.projectAttest({ registry: 'VCS', projectId: PROJECT_ID, periodStart: dayOf2024(start), periodEnd: dayOf2024(start + rng.between(0, 64)), measuredTonnes: rng.between(0, 50_000), dataHash, dataUri: `https://mrv.example/sim/${dataIndex}.json` })) }
   }
 
   private registryTx(client: Client, holders: string[]): { kind: string; tx: SignedTxWithId } {
@@ -266,6 +323,12 @@ export class Workload {
       this.locks.push({ id: made.id, securedParty })
       return { kind: 'credit.lock', tx: made }
     }
+    if (this.privateRetirements && this.qualityRng.chance(0.08)) {
+      // The salt comes from the run's rng (a client draws it from a CSPRNG), so that a seed replays the same bytes.
+      const salt = bytesToHex(sha256(new TextEncoder().encode(`tonne-sim/salt/${this.qualityRng.int(2 ** 32)}`)))
+      const body = { batchId, quantity: this.qualityRng.between(1, 3), range: null, beneficiaryCommitment: beneficiaryCommitment(`${client.name} customer`, salt), purpose: 'simulation', reason: '', retiredOn: '' }
+      return { kind: 'credit.retire-private', tx: client.sign('credit.retire-private', body) }
+    }
     if (rng.chance(0.25)) {
       return { kind: 'credit.retire', tx: client.sign('credit.retire', build.creditRetire({ batchId, quantity: rng.between(1, 3), beneficiary: client.name, purpose: 'simulation' })) }
     }
@@ -274,7 +337,7 @@ export class Workload {
 
   async tick(nowMs: number, nodes: SimNode[]): Promise<void> {
     this.nowMs = nowMs
-    for (const client of this.clients) await client.tick(nowMs, nodes, this.rng)
+    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.rng)
   }
 
   stopCreating(): void {

@@ -1,0 +1,47 @@
+// Rule credit.retire-private: credit.retire with a private beneficiary. The body carries, instead of the
+// beneficiary's name, a commitment to it (client/commitments.ts: sha256 over a domain prefix, a 32-byte salt drawn
+// by the client and the name); the retire events store the commitment in details.beneficiaryCommitment, and
+// privateretirement/<txId> records where they are, so that whoever knows the name and the salt can prove it
+// (GET /private-retirements/:txId, tonne verify-beneficiary). The ledger never sees the name or the salt.
+//
+// Rejections, in order of precedence (as credit.retire):
+//   INVALID_BODY          schema (validate.ts): beneficiaryCommitment is 64 lowercase hex
+//   UNKNOWN_BATCH         no batch with body.batchId
+//   INVALID_RANGE         the range is empty or not inside the batch's serials
+//   RETIRED_UNIT, CANCELLED_UNIT, LOCKED_UNIT   some unit of the range is not active
+//   INSUFFICIENT_HOLDING  some unit of the range is not the sender's, or it holds fewer active units than the quantity
+import type { CreditRetirePrivateBody, TxResult } from '../../client/wire.ts'
+import type { RuleContext } from './context.ts'
+import { appendEvent } from './events.ts'
+import { contiguousRuns, rewritePieces, selectUnits } from './holdings.ts'
+import { encodeRecord, keys, readRecord, type BatchRecord, type PrivateRetirementRecord } from './keys.ts'
+import { invariant, ok, reject } from './result.ts'
+
+export async function creditRetirePrivate(context: RuleContext, body: CreditRetirePrivateBody): Promise<TxResult> {
+  const { view, sender } = context
+  const batch = await readRecord<BatchRecord>(view, keys.batch(body.batchId))
+  if (batch === undefined) return reject('UNKNOWN_BATCH', `no batch ${body.batchId}`)
+  const selection = await selectUnits(view, batch, body, sender)
+  if (!selection.ok) return selection.result
+  const runs = contiguousRuns(selection.pieces)
+  rewritePieces(view, selection.pieces, (holding) => ({ owner: holding.owner, status: 'retired' }))
+  const details = { beneficiaryCommitment: body.beneficiaryCommitment, purpose: body.purpose, reason: body.reason, retiredOn: body.retiredOn }
+  const record: PrivateRetirementRecord = {
+    txId: context.txId,
+    batchId: batch.batchId,
+    beneficiaryCommitment: body.beneficiaryCommitment,
+    retiredBy: sender,
+    units: selection.units,
+    runs: [],
+    height: context.height,
+    timeMs: context.timeMs,
+  }
+  for (const run of runs) {
+    const event = await appendEvent(context, batch.batchId, { type: 'retire', range: run.range, from: run.owner, to: null, details })
+    record.runs.push({ range: { start: run.range.start, end: run.range.end }, eventSeq: event.seq })
+  }
+  // A transaction id is unique in the ledger (a block never repeats one), so this key is new.
+  invariant((await view.get(keys.privateRetirement(context.txId))) === undefined, `private retirement ${context.txId} already recorded`)
+  view.put(keys.privateRetirement(context.txId), encodeRecord(record))
+  return ok(`retired ${selection.units} units of batch ${batch.batchId} for a private beneficiary (commitment ${body.beneficiaryCommitment})`)
+}
