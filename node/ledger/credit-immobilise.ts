@@ -14,8 +14,8 @@ import { requireRegistry } from './accounts.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { selectUnits } from './holdings.ts'
-import { keys, readRecord, type BatchRecord, type LockRecord } from './keys.ts'
-import { lockPiecesOf, writeLock } from './locks.ts'
+import { keys, readRecord, type BatchRecord } from './keys.ts'
+import { newLock, writeLock } from './locks.ts'
 import { ok, reject } from './result.ts'
 
 export async function creditImmobilise(context: RuleContext, body: CreditImmobiliseBody): Promise<TxResult> {
@@ -26,19 +26,7 @@ export async function creditImmobilise(context: RuleContext, body: CreditImmobil
   if (!authorized.ok) return authorized.result
   const selection = await selectUnits(view, batch, { quantity: 0, range: body.range }, null)
   if (!selection.ok) return selection.result
-  const lock: LockRecord = {
-    id: context.txId,
-    kind: 'immobilised',
-    batchId: batch.batchId,
-    pieces: lockPiecesOf(selection.pieces),
-    owner: '',
-    securedParty: '',
-    registry: batch.registry,
-    expiresAtMs: 0,
-    reason: body.reason,
-    createdHeight: context.height,
-    createdTimeMs: context.timeMs,
-  }
+  const lock = newLock(context, 'immobilised', batch.batchId, selection.pieces, { owner: '', securedParty: '', registry: batch.registry, expiresAtMs: 0, reason: body.reason })
   writeLock(view, lock, selection.pieces)
   for (const piece of lock.pieces) {
     await appendEvent(context, batch.batchId, { type: 'immobilise', range: { start: piece.start, end: piece.end }, from: piece.owner, to: piece.owner, details: { lockId: lock.id, reason: body.reason } })

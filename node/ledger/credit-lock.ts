@@ -13,33 +13,20 @@ import type { CreditLockBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { selectUnits } from './holdings.ts'
-import { keys, readRecord, type BatchRecord, type LockRecord } from './keys.ts'
-import { LOCK_DURATION_MS_MAX, lockPiecesOf, writeLock } from './locks.ts'
+import { keys, readRecord, type BatchRecord } from './keys.ts'
+import { expiryRejection, newLock, writeLock } from './locks.ts'
 import { ok, reject } from './result.ts'
 
 export async function creditLock(context: RuleContext, body: CreditLockBody): Promise<TxResult> {
   const { view, sender } = context
   if (body.securedParty === sender) return reject('SELF_TRANSFER', 'the secured party is the sender')
-  if (body.expiresAtMs <= context.timeMs || body.expiresAtMs - context.timeMs > LOCK_DURATION_MS_MAX) {
-    return reject('INVALID_EXPIRY', `expiresAtMs ${body.expiresAtMs} must be after the block time ${context.timeMs} and at most ${LOCK_DURATION_MS_MAX} ms after it`)
-  }
+  const badExpiry = expiryRejection(context, body.expiresAtMs)
+  if (badExpiry !== null) return badExpiry
   const batch = await readRecord<BatchRecord>(view, keys.batch(body.batchId))
   if (batch === undefined) return reject('UNKNOWN_BATCH', `no batch ${body.batchId}`)
   const selection = await selectUnits(view, batch, body, sender)
   if (!selection.ok) return selection.result
-  const lock: LockRecord = {
-    id: context.txId,
-    kind: 'collateral',
-    batchId: batch.batchId,
-    pieces: lockPiecesOf(selection.pieces),
-    owner: sender,
-    securedParty: body.securedParty,
-    registry: '',
-    expiresAtMs: body.expiresAtMs,
-    reason: '',
-    createdHeight: context.height,
-    createdTimeMs: context.timeMs,
-  }
+  const lock = newLock(context, 'collateral', batch.batchId, selection.pieces, { owner: sender, securedParty: body.securedParty, registry: '', expiresAtMs: body.expiresAtMs, reason: '' })
   writeLock(view, lock, selection.pieces)
   for (const piece of lock.pieces) {
     await appendEvent(context, batch.batchId, { type: 'lock', range: { start: piece.start, end: piece.end }, from: piece.owner, to: piece.owner, details: { lockId: lock.id, securedParty: body.securedParty, expiresAtMs: String(body.expiresAtMs) } })

@@ -10,12 +10,24 @@ import type { BlockContext, RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { holdingsOverlapping, rewritePieces, type Piece } from './holdings.ts'
 import { encodeRecord, keys, padInteger, PREFIX, prefixEnd, readRange, readRecord, type HoldingRecord, type LockPiece, type LockRecord } from './keys.ts'
-import { invariant } from './result.ts'
+import { invariant, reject } from './result.ts'
+import type { TxResult } from '../../client/wire.ts'
 
 /** The furthest a collateral lock may expire after the block that creates it: ten years of 365.25 days. */
 export const LOCK_DURATION_MS_MAX = 10 * 365.25 * 24 * 60 * 60 * 1000
 /** Collateral locks released at one block boundary at most; later ones wait for the next block (still expired). */
 export const EXPIRED_LOCKS_PER_BLOCK_MAX = 1_000
+
+/** INVALID_EXPIRY unless `expiresAtMs` is after the block time and at most LOCK_DURATION_MS_MAX after it; else null. */
+export function expiryRejection(context: Pick<RuleContext, 'timeMs'>, expiresAtMs: number): TxResult | null {
+  if (expiresAtMs > context.timeMs && expiresAtMs - context.timeMs <= LOCK_DURATION_MS_MAX) return null
+  return reject('INVALID_EXPIRY', `expiresAtMs ${expiresAtMs} must be after the block time ${context.timeMs} and at most ${LOCK_DURATION_MS_MAX} ms after it`)
+}
+
+/** A new lock named by this transaction's id over the selected pieces; the kind-specific fields are given. */
+export function newLock(context: RuleContext, kind: LockRecord['kind'], batchId: string, pieces: Piece[], fields: Pick<LockRecord, 'owner' | 'securedParty' | 'registry' | 'expiresAtMs' | 'reason'>): LockRecord {
+  return { id: context.txId, kind, batchId, pieces: lockPiecesOf(pieces), ...fields, createdHeight: context.height, createdTimeMs: context.timeMs }
+}
 
 export async function readLock(reader: StateReader, lockId: string): Promise<LockRecord | undefined> {
   return readRecord<LockRecord>(reader, keys.lock(lockId))

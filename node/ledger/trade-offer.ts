@@ -13,17 +13,16 @@ import type { TradeOfferBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { selectUnits } from './holdings.ts'
-import { encodeRecord, keys, readRecord, type BatchRecord, type LockRecord, type OfferRecord } from './keys.ts'
-import { LOCK_DURATION_MS_MAX, lockPiecesOf, writeLock } from './locks.ts'
+import { encodeRecord, keys, readRecord, type BatchRecord, type OfferRecord } from './keys.ts'
+import { expiryRejection, newLock, writeLock } from './locks.ts'
 import { ok, reject } from './result.ts'
 import { notionalOf } from './trades.ts'
 
 export async function tradeOffer(context: RuleContext, body: TradeOfferBody): Promise<TxResult> {
   const { view, sender } = context
   if (body.buyer === sender) return reject('SELF_TRANSFER', 'the buyer is the seller')
-  if (body.expiresAtMs <= context.timeMs || body.expiresAtMs - context.timeMs > LOCK_DURATION_MS_MAX) {
-    return reject('INVALID_EXPIRY', `expiresAtMs ${body.expiresAtMs} must be after the block time ${context.timeMs} and at most ${LOCK_DURATION_MS_MAX} ms after it`)
-  }
+  const badExpiry = expiryRejection(context, body.expiresAtMs)
+  if (badExpiry !== null) return badExpiry
   const quantity = body.range === null ? body.quantity : body.range.end - body.range.start + 1
   const notional = notionalOf(quantity, body.pricePerTonne)
   if (!notional.ok) return notional.result
@@ -31,19 +30,7 @@ export async function tradeOffer(context: RuleContext, body: TradeOfferBody): Pr
   if (batch === undefined) return reject('UNKNOWN_BATCH', `no batch ${body.batchId}`)
   const selection = await selectUnits(view, batch, body, sender)
   if (!selection.ok) return selection.result
-  const lock: LockRecord = {
-    id: context.txId,
-    kind: 'offer',
-    batchId: batch.batchId,
-    pieces: lockPiecesOf(selection.pieces),
-    owner: sender,
-    securedParty: '',
-    registry: '',
-    expiresAtMs: body.expiresAtMs,
-    reason: '',
-    createdHeight: context.height,
-    createdTimeMs: context.timeMs,
-  }
+  const lock = newLock(context, 'offer', batch.batchId, selection.pieces, { owner: sender, securedParty: '', registry: '', expiresAtMs: body.expiresAtMs, reason: '' })
   writeLock(view, lock, selection.pieces)
   const offer: OfferRecord = {
     id: context.txId,
