@@ -9,8 +9,7 @@ import { evidenceSlot, getEvidence, listEvidence } from '../ledger/evidence.ts'
 import type { EvidenceRecord } from '../ledger/keys.ts'
 import * as queries from '../ledger/queries.ts'
 import { locksOf, readLock } from '../ledger/locks.ts'
-import { decodeRecord, keys as ledgerKeys } from '../ledger/keys.ts'
-import { priceStatistics, type PriceFilter } from '../ledger/trades.ts'
+import { priceStatistics, readOffer, type PriceFilter } from '../ledger/trades.ts'
 import { CURRENCY_PATTERN } from '../ledger/validate.ts'
 
 export const HTTP_BODY_BYTES_MAX = 256 * 1024
@@ -249,9 +248,9 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
   // Delivery versus payment: a live offer, and price statistics over settlements.
   server.get('/offers/:offerId', async (request) => {
     const { offerId } = parse(z.object({ offerId: hex64 }).strict(), request.params, 'offer id')
-    const bytes = await app.store.state.get(ledgerKeys.offer(offerId))
-    if (bytes === undefined) throw new ApiError(404, 'UNKNOWN_OFFER', `no live offer ${offerId} (it may have been accepted, cancelled or have expired: see the batch's provenance)`)
-    return decodeRecord(bytes)
+    const offer = await readOffer(app.store.state, offerId)
+    if (offer === undefined) throw new ApiError(404, 'UNKNOWN_OFFER', `no live offer ${offerId} (it may have been accepted, cancelled or have expired: see the batch's provenance)`)
+    return offer
   })
 
   server.get('/prices', async (request) => {

@@ -8,13 +8,13 @@
 import type { CreditMobiliseBody, RegistryCode, TxResult } from '../../client/wire.ts'
 import { requireRegistry } from './accounts.ts'
 import type { RuleContext } from './context.ts'
-import { endLock, readLock } from './locks.ts'
+import { describeLock, endLock, readLock } from './locks.ts'
 import { ok, reject } from './result.ts'
 
 export async function creditMobilise(context: RuleContext, body: CreditMobiliseBody): Promise<TxResult> {
   const lock = await readLock(context.view, body.lockId)
   if (lock === undefined) return reject('UNKNOWN_LOCK', `no live lock ${body.lockId}`)
-  if (lock.kind !== 'immobilised') return reject('NOT_LOCK_PARTY', `lock ${lock.id} is ${lock.kind === 'offer' ? 'the reservation of an offer (its seller cancels it: trade.cancel)' : 'a collateral lock: its secured party releases it (credit.release)'}`)
+  if (lock.kind !== 'immobilised') return reject('NOT_LOCK_PARTY', describeLock(lock))
   const authorized = await requireRegistry(context.view, context.sender, lock.registry as RegistryCode, `mobilise credits of ${lock.registry}`)
   if (!authorized.ok) return authorized.result
   const units = await endLock(context, lock, 'mobilise')

@@ -12,36 +12,26 @@
 //   INSUFFICIENT_HOLDING  some unit of the range is not the sender's, or it holds fewer active units than the quantity
 import type { CreditRetirePrivateBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
-import { appendEvent } from './events.ts'
-import { contiguousRuns, rewritePieces, selectUnits } from './holdings.ts'
-import { encodeRecord, keys, readRecord, type BatchRecord, type PrivateRetirementRecord } from './keys.ts'
-import { invariant, ok, reject } from './result.ts'
+import { retireSelected } from './credit-retire.ts'
+import { encodeRecord, keys, type PrivateRetirementRecord } from './keys.ts'
+import { invariant, ok } from './result.ts'
 
 export async function creditRetirePrivate(context: RuleContext, body: CreditRetirePrivateBody): Promise<TxResult> {
   const { view, sender } = context
-  const batch = await readRecord<BatchRecord>(view, keys.batch(body.batchId))
-  if (batch === undefined) return reject('UNKNOWN_BATCH', `no batch ${body.batchId}`)
-  const selection = await selectUnits(view, batch, body, sender)
-  if (!selection.ok) return selection.result
-  const runs = contiguousRuns(selection.pieces)
-  rewritePieces(view, selection.pieces, (holding) => ({ owner: holding.owner, status: 'retired' }))
-  const details = { beneficiaryCommitment: body.beneficiaryCommitment, purpose: body.purpose, reason: body.reason, retiredOn: body.retiredOn }
+  const retired = await retireSelected(context, body, { beneficiaryCommitment: body.beneficiaryCommitment, purpose: body.purpose, reason: body.reason, retiredOn: body.retiredOn })
+  if (!retired.ok) return retired.result
   const record: PrivateRetirementRecord = {
     txId: context.txId,
-    batchId: batch.batchId,
+    batchId: retired.batchId,
     beneficiaryCommitment: body.beneficiaryCommitment,
     retiredBy: sender,
-    units: selection.units,
-    runs: [],
+    units: retired.units,
+    runs: retired.events.map((event) => ({ range: event.range, eventSeq: event.seq })),
     height: context.height,
     timeMs: context.timeMs,
-  }
-  for (const run of runs) {
-    const event = await appendEvent(context, batch.batchId, { type: 'retire', range: run.range, from: run.owner, to: null, details })
-    record.runs.push({ range: { start: run.range.start, end: run.range.end }, eventSeq: event.seq })
   }
   // A transaction id is unique in the ledger (a block never repeats one), so this key is new.
   invariant((await view.get(keys.privateRetirement(context.txId))) === undefined, `private retirement ${context.txId} already recorded`)
   view.put(keys.privateRetirement(context.txId), encodeRecord(record))
-  return ok(`retired ${selection.units} units of batch ${batch.batchId} for a private beneficiary (commitment ${body.beneficiaryCommitment})`)
+  return ok(`retired ${retired.units} units of batch ${retired.batchId} for a private beneficiary (commitment ${body.beneficiaryCommitment})`)
 }

@@ -7,13 +7,13 @@
 //   NOT_LOCK_PARTY  the lock is an immobilisation, or the sender is not its secured party
 import type { CreditSeizeBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
-import { endLock, readLock } from './locks.ts'
+import { describeLock, endLock, readLock } from './locks.ts'
 import { ok, reject } from './result.ts'
 
 export async function creditSeize(context: RuleContext, body: CreditSeizeBody): Promise<TxResult> {
   const lock = await readLock(context.view, body.lockId)
   if (lock === undefined) return reject('UNKNOWN_LOCK', `no live lock ${body.lockId}`)
-  if (lock.kind !== 'collateral') return reject('NOT_LOCK_PARTY', `lock ${lock.id} is ${lock.kind === 'offer' ? 'the reservation of an offer' : `an immobilisation by ${lock.registry}`}; it cannot be seized`)
+  if (lock.kind !== 'collateral') return reject('NOT_LOCK_PARTY', describeLock(lock))
   if (lock.securedParty !== context.sender) return reject('NOT_LOCK_PARTY', `only the secured party ${lock.securedParty} may seize lock ${lock.id}`)
   const units = await endLock(context, lock, 'seize')
   return ok(`seized ${units} units of batch ${lock.batchId} (lock ${lock.id})`)

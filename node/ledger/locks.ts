@@ -29,6 +29,13 @@ export function newLock(context: RuleContext, kind: LockRecord['kind'], batchId:
   return { id: context.txId, kind, batchId, pieces: lockPiecesOf(pieces), ...fields, createdHeight: context.height, createdTimeMs: context.timeMs }
 }
 
+/** How a lock is ended, for rejections naming the wrong one: who ends this kind, and with which transaction. */
+export function describeLock(lock: LockRecord): string {
+  if (lock.kind === 'offer') return `lock ${lock.id} is the reservation of an offer (its seller cancels it: trade.cancel)`
+  if (lock.kind === 'immobilised') return `lock ${lock.id} is an immobilisation by ${lock.registry} (that registry mobilises it: credit.mobilise)`
+  return `lock ${lock.id} is a collateral lock (its secured party releases or seizes it: credit.release, credit.seize)`
+}
+
 export async function readLock(reader: StateReader, lockId: string): Promise<LockRecord | undefined> {
   return readRecord<LockRecord>(reader, keys.lock(lockId))
 }

@@ -9,14 +9,14 @@
 //   INSUFFICIENT_FUNDS  the buyer holds less of the currency than the payment
 import type { TradeAcceptBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
-import { keys, readRecord, type BatchRecord, type OfferRecord } from './keys.ts'
+import { keys, readRecord, type BatchRecord } from './keys.ts'
 import { endLock, readLock } from './locks.ts'
 import { invariant, ok, reject } from './result.ts'
-import { checkFunds, notionalOf, pay, recordTrade } from './trades.ts'
+import { checkFunds, notionalOf, pay, readOffer, recordTrade } from './trades.ts'
 
 export async function tradeAccept(context: RuleContext, body: TradeAcceptBody): Promise<TxResult> {
   const { view, sender } = context
-  const offer = await readRecord<OfferRecord>(view, keys.offer(body.offerId))
+  const offer = await readOffer(view, body.offerId)
   if (offer === undefined) return reject('UNKNOWN_OFFER', `no live offer ${body.offerId}`)
   if (offer.seller === sender) return reject('SELF_TRANSFER', 'the seller cannot accept its own offer (trade.cancel withdraws it)')
   if (offer.buyer !== '' && offer.buyer !== sender) return reject('NOT_OFFER_PARTY', `offer ${offer.id} is for buyer ${offer.buyer}`)

@@ -6,12 +6,12 @@
 //   NOT_OFFER_PARTY  the sender is not the offer's seller
 import type { TradeCancelBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
-import { keys, readRecord, type OfferRecord } from './keys.ts'
 import { endLock, readLock } from './locks.ts'
 import { invariant, ok, reject } from './result.ts'
+import { readOffer } from './trades.ts'
 
 export async function tradeCancel(context: RuleContext, body: TradeCancelBody): Promise<TxResult> {
-  const offer = await readRecord<OfferRecord>(context.view, keys.offer(body.offerId))
+  const offer = await readOffer(context.view, body.offerId)
   if (offer === undefined) return reject('UNKNOWN_OFFER', `no live offer ${body.offerId}`)
   if (offer.seller !== context.sender) return reject('NOT_OFFER_PARTY', `only the seller ${offer.seller} may cancel offer ${offer.id}`)
   const lock = await readLock(context.view, offer.id)

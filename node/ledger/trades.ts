@@ -7,9 +7,14 @@
 import type { StateReader } from '../state/view.ts'
 import { balanceOf, credit, debit } from './cash.ts'
 import type { RuleContext } from './context.ts'
-import { encodeRecord, keys, PREFIX, prefixRange, readRange, readRecord, type BatchRecord, type ProjectRecord, type TradeRecord } from './keys.ts'
+import { encodeRecord, keys, PREFIX, prefixRange, readRange, readRecord, type BatchRecord, type OfferRecord, type ProjectRecord, type TradeRecord } from './keys.ts'
 import { invariant, reject } from './result.ts'
 import type { TxResult } from '../../client/wire.ts'
+
+/** A live offer, or undefined once accepted, cancelled or expired. */
+export async function readOffer(reader: StateReader, offerId: string): Promise<OfferRecord | undefined> {
+  return readRecord<OfferRecord>(reader, keys.offer(offerId))
+}
 
 /** quantity x pricePerTonne in minor units, or a NOTIONAL_OVERFLOW rejection when it is not a safe integer. */
 export function notionalOf(quantity: number, pricePerTonne: number): { ok: true; notional: number } | { ok: false; result: TxResult } {
