@@ -127,18 +127,20 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
     say(`  balances: marketplace USD ${formatCents(await usdOf(accountOf('marketplace')))}, client USD ${formatCents(await usdOf(client.accountId))}; USD supply ${formatCents(usd.supply)} held by ${usd.holders} accounts`)
 
     // Delivery versus payment on the real imported credits: the marketplace offers 30 tonnes to the bank's client at
-    // USD 12.50, the client accepts (cash and credits move in one transaction); then the bank sells the client 5
+    // USD 12.50, the client accepts 20 and then the rest (cash and credits move in one transaction each); then the bank sells the client 5
     // tonnes in a swap both sign, at USD 14.00. The price statistics follow.
     if (source !== null) {
       const dayMs = 24 * 60 * 60 * 1000
       const offer = await marketplace.send('trade.offer', build.tradeOffer({ batchId: source.batchId, quantity: 30, pricePerTonne: 1_250, currency: 'USD', buyer: client.accountId, expiresAtMs: Date.now() + dayMs, disclosePrice: true }), { wait: 'commit' })
-      const accepted = await client.send('trade.accept', { offerId: offer.id, disclosePrice: true }, { wait: 'commit' })
+      // The client takes 20 tonnes first (a partial fill), then the 10 that remain (quantity 0: all that is left).
+      const partial = await client.send('trade.accept', { offerId: offer.id, quantity: 20, disclosePrice: true }, { wait: 'commit' })
+      const accepted = await client.send('trade.accept', { offerId: offer.id, quantity: 0, disclosePrice: true }, { wait: 'commit' })
       const terms = build.swapTerms({ batchId: source.batchId, quantity: 5, seller: bank.accountId, buyer: client.accountId, pricePerTonne: 1_400, currency: 'USD', expiresAtMs: Date.now() + dayMs, discloseSeller: false, discloseBuyer: true })
       const swapped = await client.send('trade.swap', signSwap(readKeyFile(cluster.testnet.accountKeys.bank as string), chainId, terms), { wait: 'commit' })
-      tradeTxs += 3
+      tradeTxs += 4
       const prices = await client.client.prices({ currency: 'USD', registry: 'VCS' })
       say(`delivery versus payment on ${source.batchId}:`)
-      say(`  marketplace offers 30 t at USD 12.50/t to the client: ${offer.result?.name}; client accepts: ${accepted.result?.name} (${accepted.result?.message})`)
+      say(`  marketplace offers 30 t at USD 12.50/t to the client: ${offer.result?.name}; client takes 20 t: ${partial.result?.name} (${partial.result?.message}); then the rest: ${accepted.result?.name} (${accepted.result?.message})`)
       say(`  bank and client swap 5 t at USD 14.00/t, both signing: ${swapped.result?.name}`)
       say(`  client now holds USD ${formatCents(await usdOf(client.accountId))} and ${(await client.client.holdings(client.accountId)).totals.active} credits`)
       say(`  VCS prices in USD: ${prices.count} trades, ${prices.volume} t, VWAP ${prices.vwapPerTonne === null ? '-' : formatCents(prices.vwapPerTonne)}/t, min ${prices.minPerTonne === null ? '-' : formatCents(prices.minPerTonne)}, max ${prices.maxPerTonne === null ? '-' : formatCents(prices.maxPerTonne)}; disclosed prices: ${prices.disclosed.map((trade) => formatCents(trade.pricePerTonne)).join(', ') || 'none'}`)

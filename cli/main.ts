@@ -377,11 +377,12 @@ export function buildProgram(): Command {
   addTxOptions(
     tx
       .command('accept')
-      .description('accept a whole offer: you pay, the credits are yours, in one transaction')
+      .description('accept an offer, whole or in part: you pay, the credits are yours, in one transaction')
       .requiredOption('--offer <id>', 'offer id (the id of the trade.offer transaction)', hexId)
+      .option('--quantity <n>', 'take only n credits (lowest serials first); the rest stays offered (default: all that is left)', positive)
       .option('--disclose', 'let the trade price be shown (only if the seller agreed too)', false),
-  ).action(async (options: TxOptions & { offer: string; disclose: boolean }) => {
-    await sendAndPrint(options, (s) => s.send('trade.accept', { offerId: options.offer, disclosePrice: options.disclose }, options.wait ? { wait: 'commit' } : {}))
+  ).action(async (options: TxOptions & { offer: string; quantity?: number; disclose: boolean }) => {
+    await sendAndPrint(options, (s) => s.send('trade.accept', { offerId: options.offer, quantity: options.quantity ?? 0, disclosePrice: options.disclose }, options.wait ? { wait: 'commit' } : {}))
   })
   addTxOptions(
     tx.command('cancel-offer').description('withdraw your offer: its credits are released').requiredOption('--offer <id>', 'offer id', hexId),

@@ -291,9 +291,13 @@ export interface TradeOfferBody extends CreditSelection {
   disclosePrice: boolean
 }
 
-/** The buyer takes the whole offer: the credits move to it and the payment to the seller, in one transaction. */
+/**
+ * The buyer takes `quantity` units of the offer (0: all that remains), the lowest serials first: the credits move to
+ * it and the payment to the seller, in one transaction. The rest stays offered on the same terms.
+ */
 export interface TradeAcceptBody {
   offerId: string
+  quantity: number
   disclosePrice: boolean
 }
 
@@ -551,6 +555,8 @@ export const RESULT_CODES = {
   STALE_RATING: 30,
   /** The verifier already attested a data set with this dataHash for the project. */
   DUPLICATE_ATTESTATION: 31,
+  /** An acceptance asks for more units than the offer still has. */
+  OFFER_QUANTITY_EXCEEDED: 52,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 

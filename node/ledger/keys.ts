@@ -176,7 +176,10 @@ export interface OfferRecord {
   id: string
   seller: string
   batchId: string
+  /** Units still offered (reserved by the lock); an acceptance may take some of them (a partial fill). */
   quantity: number
+  /** Units already sold from this offer by earlier partial fills. */
+  filled: number
   pricePerTonne: number
   currency: string
   /** '' for an offer to anyone. */

@@ -105,6 +105,38 @@ export async function endLock(context: RuleContext, lock: LockRecord, how: 'rele
 }
 
 /**
+ * Delivers the lowest-serial `quantity` units of an offer's reservation to `buyer` (a partial fill); the lock keeps
+ * the rest, with the same id, parties and expiry. Taking all of them is endLock(..., 'trade').
+ */
+export async function takeFromLock(context: RuleContext, lock: LockRecord, quantity: number, buyer: string, details: Record<string, string>): Promise<void> {
+  const { view } = context
+  invariant(lock.kind === 'offer' && buyer !== '', 'only an offer is filled in part, and to a buyer')
+  const total = lock.pieces.reduce((sum, piece) => sum + piece.end - piece.start + 1, 0)
+  invariant(Number.isSafeInteger(quantity) && quantity > 0 && quantity < total, `a partial fill of ${quantity} of ${total} units`)
+  const taken: Piece[] = []
+  let remaining = quantity
+  for (const piece of await lockedPieces(view, lock)) {
+    if (remaining === 0) break
+    const units = piece.range.end - piece.range.start + 1
+    const take = Math.min(units, remaining)
+    taken.push({ holding: piece.holding, range: { start: piece.range.start, end: piece.range.start + take - 1 } })
+    remaining -= take
+  }
+  rewritePieces(view, taken, () => ({ owner: buyer, status: 'active' }))
+  const lastTaken = taken[taken.length - 1]
+  invariant(lastTaken !== undefined, 'a partial fill takes some units')
+  const kept: LockPiece[] = []
+  for (const piece of lock.pieces) {
+    if (piece.end <= lastTaken.range.end) continue
+    kept.push({ start: Math.max(piece.start, lastTaken.range.end + 1), end: piece.end, owner: piece.owner })
+  }
+  view.put(keys.lock(lock.id), encodeRecord({ ...lock, pieces: kept }))
+  for (const { holding, range } of taken) {
+    await appendEvent(context, lock.batchId, { type: 'trade', range: { start: range.start, end: range.end }, from: holding.owner, to: buyer, details: { lockId: lock.id, ...details } })
+  }
+}
+
+/**
  * The block boundary: releases every collateral lock whose expiry is at or before the block time (at most
  * EXPIRED_LOCKS_PER_BLOCK_MAX, in expiry then id order). The events name no sender ('') and txIndex -1.
  */

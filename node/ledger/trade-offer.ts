@@ -37,6 +37,7 @@ export async function tradeOffer(context: RuleContext, body: TradeOfferBody): Pr
     seller: sender,
     batchId: batch.batchId,
     quantity: selection.units,
+    filled: 0,
     pricePerTonne: body.pricePerTonne,
     currency: body.currency,
     buyer: body.buyer,

@@ -126,7 +126,7 @@ const pricePerTonne = z.int().positive().max(CASH_AMOUNT_MAX)
 const tradeOfferSchema = z
   .strictObject({ ...selectionFields, pricePerTonne, currency, buyer: z.union([accountId, z.literal('')]), expiresAtMs: z.int().positive(), disclosePrice: z.boolean() })
   .check(checkSelection)
-const tradeAcceptSchema = z.strictObject({ offerId, disclosePrice: z.boolean() })
+const tradeAcceptSchema = z.strictObject({ offerId, quantity: z.int().min(0), disclosePrice: z.boolean() })
 const tradeCancelSchema = z.strictObject({ offerId })
 const tradeSwapSchema = z
   .strictObject({

@@ -36,7 +36,7 @@ describe('trade.offer and trade.accept', () => {
     await ledger.rejected(MARKET, 'credit.transfer', transferBody({ batchId: BATCH_VCS, to: BANK.id, range: { start: START, end: START } }), 'LOCKED_UNIT')
     await ledger.rejected(MARKET, 'credit.release', { lockId: offerId }, 'NOT_LOCK_PARTY')
 
-    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, disclosePrice: true })
+    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, quantity: 0, disclosePrice: true })
     expect(await balanceOf(ledger.state, OUTSIDER.id, 'USD')).toBe(100_000 - 30 * 1_250)
     expect(await balanceOf(ledger.state, MARKET.id, 'USD')).toBe(30 * 1_250)
     expect((await batchHoldings(ledger.state, BATCH_VCS))[0]).toEqual({ batchId: BATCH_VCS, start: START, end: START + 29, owner: OUTSIDER.id, status: 'active' })
@@ -48,14 +48,65 @@ describe('trade.offer and trade.accept', () => {
     ])
   })
 
+  it('a partial fill delivers the lowest reserved serials and leaves the rest offered on the same terms', async () => {
+    const ledger = await market()
+    await ledger.ok(BANK, 'cash.mint', { currency: 'USD', to: BANK.id, amount: 100_000 })
+    await ledger.ok(MARKET, 'trade.offer', offerBody(ledger, { quantity: 30 }))
+    const offerId = ledger.lastTxId
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, quantity: 31, disclosePrice: true }, 'OFFER_QUANTITY_EXCEEDED')
+    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, quantity: 12, disclosePrice: true })
+    expect(await balanceOf(ledger.state, OUTSIDER.id, 'USD')).toBe(100_000 - 12 * 1_250)
+    expect(await readRecord<OfferRecord>(ledger.state, keys.offer(offerId))).toMatchObject({ quantity: 18, filled: 12 })
+    expect(await readLock(ledger.state, offerId)).toMatchObject({ pieces: [{ start: START + 12, end: START + 29, owner: MARKET.id }] })
+    const holdings = await batchHoldings(ledger.state, BATCH_VCS)
+    expect(holdings.slice(0, 2)).toEqual([
+      { batchId: BATCH_VCS, start: START, end: START + 11, owner: OUTSIDER.id, status: 'active' },
+      { batchId: BATCH_VCS, start: START + 12, end: START + 29, owner: MARKET.id, status: 'locked', lockId: offerId },
+    ])
+    // What is left is still reserved, and a second buyer takes part of it, then a third asks for too much.
+    await ledger.rejected(MARKET, 'credit.transfer', transferBody({ batchId: BATCH_VCS, to: BANK.id, range: { start: START + 12, end: START + 12 } }), 'LOCKED_UNIT')
+    await ledger.ok(BANK, 'trade.accept', { offerId, quantity: 8, disclosePrice: false })
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, quantity: 11, disclosePrice: true }, 'OFFER_QUANTITY_EXCEEDED')
+    // Quantity 0 takes all that remains and ends the offer.
+    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, quantity: 0, disclosePrice: true })
+    expect(await readLock(ledger.state, offerId)).toBeUndefined()
+    expect(await readRecord(ledger.state, keys.offer(offerId))).toBeUndefined()
+    expect(await balanceOf(ledger.state, MARKET.id, 'USD')).toBe(30 * 1_250)
+    expect(await balanceOf(ledger.state, OUTSIDER.id, 'USD')).toBe(100_000 - 22 * 1_250)
+    const trades = (await readRange<TradeRecord>(ledger.state, prefixRange(PREFIX.trade))).map(([, trade]) => [trade.buyer, trade.quantity, trade.notional])
+    expect(trades).toEqual([[OUTSIDER.id, 12, 15_000], [BANK.id, 8, 10_000], [OUTSIDER.id, 10, 12_500]])
+    const after = await batchHoldings(ledger.state, BATCH_VCS)
+    expect(after.filter((holding) => holding.start <= START + 29).map((holding) => [holding.start - START, holding.end - START, holding.owner === OUTSIDER.id ? 'outsider' : holding.owner === BANK.id ? 'bank' : 'other', holding.status])).toEqual([
+      [0, 11, 'outsider', 'active'],
+      [12, 19, 'bank', 'active'],
+      [20, 29, 'outsider', 'active'],
+    ])
+  })
+
+  it('a partially filled offer that expires releases only what is left', async () => {
+    const ledger = await market()
+    await ledger.ok(MARKET, 'trade.offer', offerBody(ledger, { quantity: 10, expiresAtMs: ledger.timeMs + 60_000 }))
+    const offerId = ledger.lastTxId
+    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, quantity: 4, disclosePrice: true })
+    ledger.timeMs += 120_000
+    await ledger.block([])
+    expect(await readLock(ledger.state, offerId)).toBeUndefined()
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, quantity: 1, disclosePrice: true }, 'UNKNOWN_OFFER')
+    const holdings = (await batchHoldings(ledger.state, BATCH_VCS)).filter((holding) => holding.start <= START + 9)
+    expect(holdings.map((holding) => [holding.start - START, holding.end - START, holding.owner === OUTSIDER.id, holding.status])).toEqual([
+      [0, 3, true, 'active'],
+      [4, 9, false, 'active'],
+    ])
+  })
+
   it('a failed acceptance changes nothing: the credits stay reserved for the seller and no cash moves', async () => {
     const ledger = await market()
     await ledger.ok(MARKET, 'trade.offer', offerBody(ledger, { quantity: 100, pricePerTonne: 1_001 }))
     const offerId = ledger.lastTxId
-    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, disclosePrice: false }, 'INSUFFICIENT_FUNDS')
-    await ledger.rejected(BANK, 'trade.accept', { offerId, disclosePrice: false }, 'INSUFFICIENT_FUNDS')
-    await ledger.rejected(MARKET, 'trade.accept', { offerId, disclosePrice: false }, 'SELF_TRANSFER')
-    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId: 'e'.repeat(64), disclosePrice: false }, 'UNKNOWN_OFFER')
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, quantity: 0, disclosePrice: false }, 'INSUFFICIENT_FUNDS')
+    await ledger.rejected(BANK, 'trade.accept', { offerId, quantity: 0, disclosePrice: false }, 'INSUFFICIENT_FUNDS')
+    await ledger.rejected(MARKET, 'trade.accept', { offerId, quantity: 0, disclosePrice: false }, 'SELF_TRANSFER')
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId: 'e'.repeat(64), quantity: 0, disclosePrice: false }, 'UNKNOWN_OFFER')
     expect(await readLock(ledger.state, offerId)).toBeDefined()
   })
 
@@ -64,8 +115,8 @@ describe('trade.offer and trade.accept', () => {
     await ledger.ok(BANK, 'cash.mint', { currency: 'USD', to: BANK.id, amount: 100_000 })
     await ledger.ok(MARKET, 'trade.offer', offerBody(ledger, { buyer: OUTSIDER.id }))
     const offerId = ledger.lastTxId
-    await ledger.rejected(BANK, 'trade.accept', { offerId, disclosePrice: true }, 'NOT_OFFER_PARTY')
-    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, disclosePrice: false })
+    await ledger.rejected(BANK, 'trade.accept', { offerId, quantity: 0, disclosePrice: true }, 'NOT_OFFER_PARTY')
+    await ledger.ok(OUTSIDER, 'trade.accept', { offerId, quantity: 0, disclosePrice: false })
     const [[, trade]] = (await readRange<TradeRecord>(ledger.state, prefixRange(PREFIX.trade))) as [[string, TradeRecord]]
     expect(trade.disclosed).toBe(false)
   })
@@ -88,7 +139,7 @@ describe('trade.cancel and expiry', () => {
     const offerId = ledger.lastTxId
     await ledger.rejected(OUTSIDER, 'trade.cancel', { offerId }, 'NOT_OFFER_PARTY')
     await ledger.ok(MARKET, 'trade.cancel', { offerId })
-    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, disclosePrice: true }, 'UNKNOWN_OFFER')
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, quantity: 0, disclosePrice: true }, 'UNKNOWN_OFFER')
     await ledger.ok(MARKET, 'credit.transfer', transferBody({ batchId: BATCH_VCS, to: BANK.id, range: { start: START, end: START + 29 } }))
   })
 
@@ -101,7 +152,7 @@ describe('trade.cancel and expiry', () => {
     await ledger.block([])
     expect(await readRecord(ledger.state, keys.offer(offerId))).toBeUndefined()
     expect(await readLock(ledger.state, offerId)).toBeUndefined()
-    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, disclosePrice: true }, 'UNKNOWN_OFFER')
+    await ledger.rejected(OUTSIDER, 'trade.accept', { offerId, quantity: 0, disclosePrice: true }, 'UNKNOWN_OFFER')
     expect((await batchHoldings(ledger.state, BATCH_VCS))[0]).toMatchObject({ owner: MARKET.id, status: 'active' })
   })
 })
@@ -146,10 +197,10 @@ describe('price statistics', () => {
     const ledger = await market()
     await ledger.ok(BANK, 'cash.mint', { currency: 'USD', to: BANK.id, amount: 1_000_000 })
     await ledger.ok(MARKET, 'trade.offer', offerBody(ledger, { quantity: 30, pricePerTonne: 1_000, disclosePrice: true }))
-    await ledger.ok(OUTSIDER, 'trade.accept', { offerId: ledger.lastTxId, disclosePrice: true })
+    await ledger.ok(OUTSIDER, 'trade.accept', { offerId: ledger.lastTxId, quantity: 0, disclosePrice: true })
     const firstTime = ledger.timeMs
     await ledger.ok(MARKET, 'trade.offer', offerBody(ledger, { quantity: 10, pricePerTonne: 1_501, disclosePrice: true }))
-    await ledger.ok(BANK, 'trade.accept', { offerId: ledger.lastTxId, disclosePrice: false })
+    await ledger.ok(BANK, 'trade.accept', { offerId: ledger.lastTxId, quantity: 0, disclosePrice: false })
     const all = await priceStatistics(ledger.state, { currency: 'USD' })
     expect(all).toMatchObject({ count: 2, volume: 40, notional: String(30_000 + 15_010), vwapPerTonne: Math.floor(45_010 / 40), minPerTonne: 1_000, maxPerTonne: 1_501, truncated: false })
     expect(all.disclosed.map((trade) => trade.pricePerTonne)).toEqual([1_000])

@@ -284,8 +284,10 @@ export class Workload {
     const theirs = this.offers.filter((offer) => offer.seller !== self)
     if (theirs.length > 0 && rng.chance(0.3)) {
       const offer = theirs[rng.int(theirs.length)] as KnownOffer
-      this.offers.splice(this.offers.indexOf(offer), 1)
-      return { kind: 'trade.accept', tx: client.sign('trade.accept', { offerId: offer.id, disclosePrice: rng.chance(0.5) }) }
+      // Half the acceptances take part of the offer (offers are of 1 to 4 units; some ask for more than is left).
+      const quantity = rng.chance(0.5) ? 0 : rng.between(1, 3)
+      if (quantity === 0) this.offers.splice(this.offers.indexOf(offer), 1)
+      return { kind: 'trade.accept', tx: client.sign('trade.accept', { offerId: offer.id, quantity, disclosePrice: rng.chance(0.5) }) }
     }
     if (rng.chance(0.2)) {
       const buyer = rng.chance(0.5) ? '' : rng.pick(others)
