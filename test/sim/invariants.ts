@@ -93,8 +93,11 @@ export async function checkLedger(state: StateReader, blockTimeMs: number): Prom
     const recorded = lock.pieces.map((piece) => `${piece.start}-${piece.end}/${piece.owner}`)
     const held = lockedByLock.get(lock.id) ?? []
     lockedByLock.delete(lock.id)
-    const units = (pieces: string[]): number => pieces.reduce((sum, piece) => { const [start, end] = piece.split('/')[0]!.split('-').map(Number) as [number, number]; return sum + end - start + 1 }, 0)
-    if (units(recorded) !== units(held)) violations.push(`lock ${lock.id.slice(0, 16)} records ${units(recorded)} units, its holdings have ${units(held)}`)
+    // The same serials with the same owners on both sides (holdings may split a recorded piece), no empty piece.
+    const serials = (pieces: string[]): string[] => pieces.flatMap((piece) => { const [range, owner] = piece.split('/') as [string, string]; const [start, end] = range.split('-').map(Number) as [number, number]; return Array.from({ length: Math.max(0, end - start + 1) }, (_, offset) => `${start + offset}/${owner}`) }).sort()
+    const empty = lock.pieces.find((piece) => piece.start > piece.end)
+    if (empty !== undefined) violations.push(`lock ${lock.id.slice(0, 16)} records an empty piece [${empty.start}, ${empty.end}]`)
+    else if (serials(recorded).join() !== serials(held).join()) violations.push(`lock ${lock.id.slice(0, 16)} records ${recorded.join(' ')}, its holdings are ${held.join(' ')}`)
     if (lock.kind === 'collateral' && lock.expiresAtMs <= blockTimeMs) violations.push(`lock ${lock.id.slice(0, 16)} expired at ${lock.expiresAtMs} and is still live at block time ${blockTimeMs}`)
   }
   for (const lockId of lockedByLock.keys()) violations.push(`holdings locked by ${lockId.slice(0, 16)}, which has no lock record`)
