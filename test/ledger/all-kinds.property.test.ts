@@ -179,6 +179,8 @@ function txOf(s: Exclude<Step, { kind: 'advance' }>, world: World, nowMs: number
       const data = s.flag && world.attested > 0 ? s.at % world.attested : world.attested++
       return { sender: VERIFIER, kind: s.kind, body: { registry: 'VCS', projectId: '1340', periodStart: day(s.at), periodEnd: day(s.at + s.size), measuredTonnes: s.pick * 100, dataHash: bytesToHex(new Uint8Array(32).fill(data % 256)), dataUri: `https://mrv.example/${data}` } }
     }
+    default:
+      throw new Error(`no generator for ${s.kind}: add the new kind to this test`)
   }
 }
 
