@@ -6,6 +6,7 @@ import {
   blockHash as computeBlockHash,
   bytesToHex,
   canonicalEvidence,
+  decode,
   decodeBlock,
   encode,
   encodeBlock,
@@ -21,7 +22,7 @@ import {
   type TxResult,
 } from '../../client/wire.ts'
 import { checkEvidenceAgainst, type EvidenceRules } from '../ledger/evidence.ts'
-import { genesisWrites, nextNonceOf } from '../ledger/index.ts'
+import { genesisWrites, nextNonceOf, PREFIX } from '../ledger/index.ts'
 import { Mempool, type AddOutcome } from '../mempool/mempool.ts'
 import { nextAppHash, type Write } from '../state/view.ts'
 import type { LatestCommit, Store } from '../storage/store.ts'
@@ -42,6 +43,11 @@ export const PROPOSAL_TXS_MAX = 1_000
 /** How far a proposed block's time may be ahead of this node's clock. */
 export const BLOCK_TIME_AHEAD_MS_MAX = 10_000
 export const EXECUTION_CACHE_ENTRIES_MAX = 16
+/**
+ * Committed next nonces kept in memory (CheckTx, proposals and the mempool's update after each commit read one per
+ * sender); past this many the oldest entries are dropped and read from the store again when needed.
+ */
+export const NONCE_CACHE_ENTRIES_MAX = 100_000
 
 export interface CommittedEvent {
   height: number
@@ -72,6 +78,13 @@ export class Application {
   private latestCommit: LatestCommit
   private readonly executions = new Map<string, CachedExecution>()
   private readonly commitListeners = new Set<(event: CommittedEvent) => void>()
+  /**
+   * Committed next nonce by sender, exact: filled from the store on a miss and updated from each committed block's
+   * nonce writes. A store read that overlapped a commit is not cached (it may predate the block's writes).
+   */
+  private readonly nonces = new Map<string, number>()
+  private committing = false
+  private commits = 0
 
   private constructor(
     readonly genesis: Genesis,
@@ -109,7 +122,22 @@ export class Application {
   }
 
   async nextNonce(senderHex: string): Promise<number> {
-    return nextNonceOf(this.store.state, senderHex)
+    const cached = this.nonces.get(senderHex)
+    if (cached !== undefined) return cached
+    const commits = this.commits
+    const nonce = await nextNonceOf(this.store.state, senderHex)
+    if (!this.committing && commits === this.commits) this.rememberNonce(senderHex, nonce)
+    return nonce
+  }
+
+  private rememberNonce(senderHex: string, nonce: number): void {
+    this.nonces.delete(senderHex)
+    while (this.nonces.size >= NONCE_CACHE_ENTRIES_MAX) {
+      const oldest = this.nonces.keys().next()
+      if (oldest.done === true) break
+      this.nonces.delete(oldest.value)
+    }
+    this.nonces.set(senderHex, nonce)
   }
 
   /** CheckTx: verify envelope and signature (once), check the nonce against committed state, add to the mempool. */
@@ -237,16 +265,32 @@ export class Application {
     if (cached === undefined) throw new Error(`commit of block ${blockHashHex} that was never processed`)
     const { block, blockBytes, checked, execution } = cached
     this.assertNextHeight(block.header.height)
-    await this.store.commitBlock({
-      height: block.header.height,
-      blockHash: computeBlockHash(block.header),
-      block: blockBytes,
-      certificate,
-      results: encode(execution.results),
-      appHash: execution.appHash,
-      timeMs: block.header.timeMs,
-      writes: execution.writes,
-    })
+    this.committing = true
+    try {
+      await this.store.commitBlock({
+        height: block.header.height,
+        blockHash: computeBlockHash(block.header),
+        block: blockBytes,
+        certificate,
+        results: encode(execution.results),
+        appHash: execution.appHash,
+        timeMs: block.header.timeMs,
+        writes: execution.writes,
+      })
+      for (const [key, value] of execution.writes) {
+        if (!key.startsWith(PREFIX.nonce)) continue
+        const senderHex = key.slice(PREFIX.nonce.length)
+        if (value === null) this.nonces.delete(senderHex)
+        else this.rememberNonce(senderHex, decode(value) as number)
+      }
+    } catch (error) {
+      // Unknown what reached the store: forget every cached nonce.
+      this.nonces.clear()
+      throw error
+    } finally {
+      this.commits += 1
+      this.committing = false
+    }
     this.latestCommit = { height: block.header.height, appHash: execution.appHash, blockHash: computeBlockHash(block.header), timeMs: block.header.timeMs }
     this.executions.clear()
     const ids = checked.map((entry) => entry.id)
