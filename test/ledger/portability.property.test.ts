@@ -155,8 +155,7 @@ async function run(sequence: Command[], check: boolean): Promise<{ appHashes: st
     const { results } = await ledger.block([ledger.tx(sender, tx.kind, tx.body as never)])
     const result = results[0]!
     seen.add(`${tx.kind} ${result.name}`)
-    if (process.env.DBG) console.log(`${tx.kind} ${result.name} ${result.message.slice(0, 100)}`)
-    if (result.name === 'OK' && tx.kind === 'credit.immobilise') immobilisations.push({ id: ledger.lastTxId, registry: (await readRange<LockRecord>(ledger.state, prefixRange(keys.lock(ledger.lastTxId))))[0]![1].registry })
+    if (result.name === 'OK' && tx.kind === 'credit.immobilise') immobilisations.push({ id: ledger.lastTxId, registry: (await readRange<LockRecord>(ledger.state, prefixRange(keys.lock(ledger.lastTxId))))[0]![1].registry as RegistryCode })
     appHashes.push(Buffer.from(ledger.appHash).toString('hex'))
     if (!check || before === undefined || snapshot === undefined) continue
     const after = await world(ledger, violations)
