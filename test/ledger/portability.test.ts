@@ -211,3 +211,45 @@ describe('batch.import', () => {
     await ledger.rejected(GOLD, 'batch.import', importBody({ origin: 'GS', space: 'GS/1' }), 'ORIGIN_ON_LEDGER')
   })
 })
+
+describe('hostile port and import bodies', () => {
+  it('are INVALID_BODY (or a clear code) and change nothing', async () => {
+    const ledger = await ledgerWithBatch()
+    const good = port(ledger)
+    const bad: unknown[] = [
+      { ...good, range: '1-5' },
+      { ...good, range: { start: 1.5, end: 3 } },
+      { ...good, range: { start: -1, end: 3 } },
+      { ...good, range: { start: 1, end: Number.MAX_SAFE_INTEGER + 2 } },
+      { ...good, range: null },
+      { ...good, fromRegistry: 'vcs' },
+      { ...good, toRegistry: 'PURO' },
+      { ...good, toSigner: 'AB'.repeat(32) },
+      { ...good, toSignature: Array.from(good.toSignature) },
+      { ...good, toSignature: new Uint8Array(65) },
+      { ...good, expiresAtMs: 0 },
+      { ...good, expiresAtMs: Number.NaN },
+      { ...good, reason: 'x'.repeat(5_000) },
+      { ...good, extra: 1 },
+      { batchId: BATCH_VCS },
+    ]
+    for (const body of bad) await ledger.rejected(VERRA, 'credit.port', body as never, 'INVALID_BODY')
+    const goodImport = importBody()
+    const badImports: unknown[] = [
+      { ...goodImport, origin: 'PU:RO', space: 'PU:RO' },
+      { ...goodImport, origin: 'P', space: 'P' },
+      { ...goodImport, origin: 'PURO', space: 'PURO:1' },
+      { ...goodImport, origin: 'PURO', space: 'PURO/a/b' },
+      { ...goodImport, origin: 'PURO', space: 'PUROX' },
+      { ...goodImport, origin: 'A'.repeat(17), space: 'A'.repeat(17) },
+      { ...goodImport, registry: 'PURO' },
+      { ...goodImport, serialEnd: 2 ** 60 },
+      { ...goodImport, to: 'me' },
+      { ...goodImport, labels: 'CCB' },
+    ]
+    for (const body of badImports) await ledger.rejected(GOLD, 'batch.import', body as never, 'INVALID_BODY')
+    // A range up to the largest serial is well formed, and refused only for what it is.
+    await ledger.rejected(GOLD, 'batch.import', importBody({ serialStart: Number.MAX_SAFE_INTEGER, serialEnd: Number.MAX_SAFE_INTEGER, projectId: 'none' }), 'UNKNOWN_PROJECT')
+    await ledger.rejected(VERRA, 'credit.port', port(ledger, { start: Number.MAX_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER }), 'INVALID_RANGE')
+  })
+})
