@@ -46,7 +46,8 @@ export interface StatusTotals {
 
 export interface HoldingsView {
   account: string
-  batches: { batchId: string; holdings: HoldingView[]; totals: StatusTotals }[]
+  /** recordOf: the registry of record of the serials of these holdings, by range (node/ledger/record-of.ts). */
+  batches: { batchId: string; holdings: HoldingView[]; totals: StatusTotals; recordOf: { start: number; end: number; registry: string }[] }[]
   totals: StatusTotals
   next: string | null
 }
