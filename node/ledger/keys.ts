@@ -7,7 +7,8 @@
 // restricted alphabets (see validate.ts: IDENTIFIER_PATTERN, SPACE_PATTERN, ACCOUNT_ID_PATTERN) that never contain
 // the character that follows them in a key, so no key of one record can fall inside another record's range read:
 // - an identifier or space segment never contains '/' or ':'; a batch id is `${space}:${start}-${end}`, so the
-//   '/' that follows a batch id in `holding/<batchId>/...` cannot occur inside it after its ':';
+//   '/' that follows a batch id in `holding/<batchId>/...` (and `recordof/<batchId>/...`) cannot occur inside it
+//   after its ':';
 // - a space is REGISTRY or REGISTRY/segment and never contains ':', so in `space/<space>:<padded>` the ':' ends
 //   the space. (With '/' there, the keys of space VCS/1 would sort among those of space VCS, between
 //   space/VCS/1000000000000000 and space/VCS/2000000000000000, and the predecessor read of an overlap check in VCS
