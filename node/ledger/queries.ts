@@ -167,9 +167,25 @@ export async function holdingsOf(reader: StateReader, accountId: string, options
       batches.push(group)
     }
     group.holdings.push(holding)
-    appendRecordOf(group.recordOf, await recordOfClipped(reader, holding.batchId, holding))
     addUnits(group.totals, holding.status, unitCount(holding))
     addUnits(totals, holding.status, unitCount(holding))
+  }
+  // The registry of record of the held serials: one range read per batch, clipped to each holding (both in serial order).
+  for (const group of batches) {
+    const first = group.holdings[0]
+    const last = group.holdings[group.holdings.length - 1]
+    if (first === undefined || last === undefined) continue
+    const records = await recordOfClipped(reader, group.batchId, { start: first.start, end: last.end })
+    let index = 0
+    for (const holding of group.holdings) {
+      while (index < records.length && (records[index] as RecordOfRecord).end < holding.start) index += 1
+      const clipped: RecordOfRecord[] = []
+      for (let next = index; next < records.length && (records[next] as RecordOfRecord).start <= holding.end; next += 1) {
+        const record = records[next] as RecordOfRecord
+        clipped.push({ ...record, start: Math.max(record.start, holding.start), end: Math.min(record.end, holding.end) })
+      }
+      appendRecordOf(group.recordOf, clipped)
+    }
   }
   return { account: accountId, batches, totals, next: page.next }
 }
