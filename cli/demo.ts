@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateKeyPair, readKeyFile, signSwap } from '../client/keys.ts'
+import { generateKeyPair, readKeyFile, signPort, signSwap } from '../client/keys.ts'
 import { Signer, type TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import type { RegistryCode } from '../client/wire.ts'
@@ -109,6 +109,7 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       const names = new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name]))
       for (const event of provenance.events ?? []) say(`  height ${event.height}: ${event.type}${event.from ? ` from ${names.get(event.from) ?? event.from.slice(0, 12)}` : ''}${event.to ? ` to ${names.get(event.to) ?? event.to.slice(0, 12)}` : ''}`)
       tradeTxs += await qualityDemo({ source: source.batchId, verra, bank, rater: signerFor('rating-agency', 3), verifier: signerFor(VERIFIER_ACCOUNT_NAME, 3), other: (cluster.nodes[2] as Cluster['nodes'][number]).client })
+      tradeTxs += await portabilityDemo({ source: source.batchId, chainId, verra, gold: signerFor(registryAccountName('GS'), 1), goldKey: cluster.testnet.accountKeys[registryAccountName('GS')] as string, car: signerFor(registryAccountName('CAR'), 2) })
     }
 
     // Cash: the bank mints USD to the marketplace and to a client of the bank (a key outside genesis), and the
@@ -205,4 +206,43 @@ async function qualityDemo(input: { source: string; verra: Signer; bank: Signer;
   say(`  proof with the kept name and salt (checked against node2's copy): ${proof.matches ? 'matches' : 'DOES NOT MATCH'}; with another name: ${wrongName.matches ? 'MATCHES' : 'does not match'}`)
   if (rated.result?.name !== 'OK' || attested.result?.name !== 'OK' || retired.result?.name !== 'OK' || !proof.matches || wrongName.matches) throw new Error('the quality information steps did not go as expected')
   return 3
+}
+
+/**
+ * Portability between registries on the real imported Verra credits: Verra ports ten active serials to Gold
+ * Standard, both signing (the serials, holder and history stay); Verra can no longer cancel them and Gold Standard
+ * immobilises and mobilises them as their registry of record. CAR imports credits taken over from a registry that is
+ * not on the ledger (PURO, illustrative serials), then tries to import the ported Verra serials as if taken over
+ * from Verra, and is refused with IMPORT_OVERLAP naming the batch and its registry of record. Returns the number of
+ * transactions it submitted.
+ */
+async function portabilityDemo(input: { source: string; chainId: string; verra: Signer; gold: Signer; goldKey: string; car: Signer }): Promise<number> {
+  // Ten active serials of the batch, whoever holds them: a port changes the registry of record, not the holder.
+  const [first, last] = (input.source.split(':')[1] ?? '').split('-').map(Number) as [number, number]
+  const current = (await input.verra.client.provenance({ batchId: input.source, start: first, end: last })) as { holdings: { start: number; end: number; status: string }[] }
+  const held = [...current.holdings].reverse().find((holding) => holding.status === 'active' && holding.end - holding.start + 1 >= 10)
+  if (held === undefined) throw new Error(`no 10 active serials of ${input.source} to port`)
+  const range = { start: held.start, end: held.start + 9 }
+  const dayMs = 24 * 60 * 60 * 1000
+  const terms = build.portTerms({ batchId: input.source, range, fromRegistry: 'VCS', toRegistry: 'GS', toSigner: input.gold.accountId, expiresAtMs: Date.now() + dayMs, reason: 'credits move to Gold Standard as registry of record' })
+  const ported = await input.verra.send('credit.port', signPort(readKeyFile(input.goldKey), input.chainId, terms), { wait: 'commit' })
+  const recordOf = await input.gold.client.recordOf(input.source)
+  const verraCancel = await input.verra.send('credit.cancel', build.creditCancel({ batchId: input.source, range: { start: range.start, end: range.start }, reason: 'demo: no longer of record here' }), { wait: 'commit' })
+  const immobilised = await input.gold.send('credit.immobilise', build.creditImmobilise({ batchId: input.source, range: { start: range.start, end: range.start + 1 }, reason: 'demo: review at the new registry' }), { wait: 'commit' })
+  const mobilised = await input.gold.send('credit.mobilise', { lockId: immobilised.id }, { wait: 'commit' })
+  const registered = await input.car.send('project.register', build.projectRegister({ registry: 'CAR', projectId: 'DEMO-TAKEOVER', name: 'Credits taken over by CAR (demo, illustrative)' }), { wait: 'commit' })
+  const imported = await input.car.send('batch.import', build.batchImport({ registry: 'CAR', origin: 'PURO', projectId: 'DEMO-TAKEOVER', space: 'PURO', serialStart: 1_001, serialEnd: 1_100, unitType: 'CORC', originalSerial: 'illustrative PURO 1001-1100' }), { wait: 'commit' })
+  const overlapping = await input.car.send('batch.import', build.batchImport({ registry: 'CAR', origin: 'VCS', projectId: 'DEMO-TAKEOVER', space: 'VCS', serialStart: range.start + 5, serialEnd: range.end + 5 }), { wait: 'commit' })
+  const history = (await input.car.client.provenance({ space: 'VCS', serial: range.start })) as { events?: { type: string; details?: Record<string, string> }[] }
+  say(`portability between registries on ${input.source}:`)
+  say(`  registry-vcs ports serials ${range.start}-${range.end} to GS, both registries signing: ${ported.result?.name}; ranges of record now ${recordOf.ranges.map((entry) => `${entry.start}-${entry.end} ${entry.registry}`).join(', ')}`)
+  say(`  provenance of serial ${range.start}: ${(history.events ?? []).map((event) => (event.type === 'port' ? `port ${event.details?.fromRegistry} -> ${event.details?.toRegistry}` : event.type)).join(', ')}`)
+  say(`  registry-vcs tries to cancel serial ${range.start}: ${verraCancel.result?.name} (${verraCancel.result?.message})`)
+  say(`  registry-gs immobilises serials ${range.start}-${range.start + 1} as their registry of record: ${immobilised.result?.name}; and mobilises them: ${mobilised.result?.name}`)
+  say(`  registry-car imports 100 credits taken over from PURO, not on the ledger (illustrative serials 1001-1100): ${imported.result?.name}`)
+  say(`  registry-car tries to import VCS serials ${range.start + 5}-${range.end + 5} as if taken over from Verra: ${overlapping.result?.name} (${overlapping.result?.message})`)
+  if (ported.result?.name !== 'OK' || verraCancel.result?.name !== 'NOT_REGISTRY_OF_RECORD' || immobilised.result?.name !== 'OK' || mobilised.result?.name !== 'OK' || registered.result?.name !== 'OK' || imported.result?.name !== 'OK' || overlapping.result?.name !== 'IMPORT_OVERLAP') {
+    throw new Error('the portability steps did not go as expected')
+  }
+  return 7
 }

@@ -1,10 +1,10 @@
 // The `tonne` command line.
 import { Command, InvalidArgumentError } from 'commander'
 import { readFileSync } from 'node:fs'
-import { generateKeyPair, readKeyFile, signSwap, writeKeyFile } from '../client/keys.ts'
+import { generateKeyPair, readKeyFile, signPort, signSwap, writeKeyFile } from '../client/keys.ts'
 import { HttpError, Signer, TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
-import { bytesToHex, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
+import { bytesToHex, hexToBytes, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
 import { createHash } from 'node:crypto'
 import { generateTestnet } from './testnet.ts'
 import { runImport } from './import.ts'
@@ -51,6 +51,17 @@ export function instant(value: string): number {
     throw new InvalidArgumentError(`not a valid date: ${value}`)
   }
   return parsed
+}
+
+function registryCode(value: string): RegistryCode {
+  if (!(REGISTRY_CODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected a registry code: ${REGISTRY_CODES.join(', ')}`)
+  return value as RegistryCode
+}
+
+function signatureHex(value: string): Uint8Array {
+  const lower = value.toLowerCase()
+  if (!/^[0-9a-f]{128}$/.test(lower)) throw new InvalidArgumentError('expected an ed25519 signature: 128 hex characters (tonne sign-port prints it)')
+  return hexToBytes(lower)
 }
 
 function currency(value: string): string {
@@ -283,7 +294,7 @@ export function buildProgram(): Command {
   addTxOptions(
     tx
       .command('cancel')
-      .description("cancel credits (the batch's registry only)")
+      .description('cancel credits (their registry of record only: the issuing registry, or the one they were ported to)')
       .requiredOption('--batch <id>', 'batch id')
       .option('--quantity <n>', 'number of credits', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range)
@@ -316,7 +327,7 @@ export function buildProgram(): Command {
   addTxOptions(
     tx
       .command('immobilise')
-      .description("immobilise a serial range of a batch whoever holds it (the batch's registry only)")
+      .description('immobilise a serial range of a batch whoever holds it (its registry of record only)')
       .requiredOption('--batch <id>', 'batch id')
       .requiredOption('--range <start-end>', 'serial sub-range', range)
       .option('--reason <text>', 'reason', ''),
@@ -409,6 +420,60 @@ export function buildProgram(): Command {
     })
   })
 
+  // Portability between registries: a port both registries sign, and an import from a registry not on the ledger.
+  addTxOptions(
+    tx
+      .command('port')
+      .description('move the registry of record of a serial range to another registry (--key: an account of the current registry of record; the receiving registry co-signs with --to-key, or with --to-signer and --to-signature from tonne sign-port)')
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--range <start-end>', 'serial sub-range (every unit active)', range)
+      .requiredOption('--to-registry <code>', `receiving registry: ${REGISTRY_CODES.join(', ')}`, registryCode)
+      .option('--from-registry <code>', "the current registry of record (default: the sender's registry)", registryCode)
+      .option('--to-key <file>', "the receiving registry account's key file (signs the terms here)")
+      .option('--to-signer <account>', 'the receiving registry account that signed (with --to-signature)', accountId)
+      .option('--to-signature <hex>', 'its signature over the terms (tonne sign-port)', signatureHex)
+      .requiredOption('--until <time>', 'the port is valid in blocks up to this time (the same value the receiver signed)', instant)
+      .option('--reason <text>', 'reason', ''),
+  ).action(async (options: TxOptions & { batch: string; range: { start: number; end: number }; toRegistry: RegistryCode; fromRegistry?: RegistryCode; toKey?: string; toSigner?: string; toSignature?: Uint8Array; until: number; reason: string }) => {
+    if ((options.toKey === undefined) === (options.toSigner === undefined || options.toSignature === undefined)) throw new InvalidArgumentError('give --to-key, or both --to-signer and --to-signature')
+    await sendAndPrint(options, async (s) => {
+      const own = options.fromRegistry === undefined ? (await s.client.account(s.accountId)).registry : null
+      if (options.fromRegistry === undefined && own === null) throw new InvalidArgumentError('the sender is not a registry account: give --from-registry')
+      const fromRegistry = options.fromRegistry ?? registryCode(own as string)
+      if (options.toKey !== undefined) {
+        const receiver = readKeyFile(options.toKey)
+        const terms = build.portTerms({ batchId: options.batch, range: options.range, fromRegistry, toRegistry: options.toRegistry, toSigner: bytesToHex(receiver.publicKey), expiresAtMs: options.until, reason: options.reason })
+        return s.send('credit.port', signPort(receiver, s.chainId, terms), options.wait ? { wait: 'commit' } : {})
+      }
+      const terms = build.portTerms({ batchId: options.batch, range: options.range, fromRegistry, toRegistry: options.toRegistry, toSigner: options.toSigner as string, expiresAtMs: options.until, reason: options.reason })
+      return s.send('credit.port', { ...terms, toSignature: options.toSignature as Uint8Array }, options.wait ? { wait: 'commit' } : {})
+    })
+  })
+  addTxOptions(
+    tx
+      .command('import')
+      .description('record credits taken over from a registry that is not on the ledger, in its numbering space; your registry becomes their registry of record (registry accounts only; the project is registered under your registry)')
+      .requiredOption('--registry <code>', 'your (the importing) registry code', registryCode)
+      .requiredOption('--origin <code>', 'the registry the credits come from (2 to 16 uppercase letters, e.g. PURO)')
+      .requiredOption('--project-id <id>', 'the project id, registered under your registry')
+      .requiredOption('--space <space>', "the origin's numbering space: ORIGIN or ORIGIN/<segment>")
+      .requiredOption('--range <start-end>', 'serial range', range)
+      .option('--vintage-start <date>', 'vintage start (YYYY-MM-DD)', '')
+      .option('--vintage-end <date>', 'vintage end (YYYY-MM-DD)', '')
+      .option('--unit-type <type>', 'unit type', '')
+      .option('--label <label...>', 'labels', [])
+      .option('--serial <serial>', "the origin registry's original serial string", '')
+      .option('--to <account>', 'account receiving the credits (default: the importing registry)', accountId),
+  ).action(async (options: TxOptions & { registry: RegistryCode; origin: string; projectId: string; space: string; range: { start: number; end: number }; vintageStart: string; vintageEnd: string; unitType: string; label: string[]; serial: string; to?: string }) => {
+    await sendAndPrint(options, (s) =>
+      s.send(
+        'batch.import',
+        build.batchImport({ registry: options.registry, origin: options.origin, projectId: options.projectId, space: options.space, serialStart: options.range.start, serialEnd: options.range.end, vintageStart: options.vintageStart, vintageEnd: options.vintageEnd, unitType: options.unitType, labels: options.label, originalSerial: options.serial, to: options.to ?? '' }),
+        options.wait ? { wait: 'commit' } : {},
+      ),
+    )
+  })
+
   addTxOptions(
     tx
       .command('rate')
@@ -446,6 +511,26 @@ export function buildProgram(): Command {
         options.wait ? { wait: 'commit' } : {},
       ),
     )
+  })
+
+  addNodeOption(
+    program
+      .command('sign-port')
+      .description("the receiving registry's half of a port: sign the terms and print the signature for the current registry of record to send (tonne tx port --to-signer --to-signature); nothing is submitted")
+      .requiredOption('--key <file>', "the receiving registry account's key file")
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--range <start-end>', 'serial sub-range', range)
+      .requiredOption('--from-registry <code>', 'the current registry of record', registryCode)
+      .requiredOption('--to-registry <code>', 'your (the receiving) registry', registryCode)
+      .requiredOption('--until <time>', 'the port is valid in blocks up to this time', instant)
+      .option('--reason <text>', 'reason', '')
+      .option('--chain-id <id>', 'the chain id (default: read from --node)'),
+  ).action(async (options: NodeOptions & { key: string; batch: string; range: { start: number; end: number }; fromRegistry: RegistryCode; toRegistry: RegistryCode; until: number; reason: string; chainId?: string }) => {
+    const receiver = readKeyFile(options.key)
+    const chainId = options.chainId ?? (await new TonneClient(options.node).status()).chainId
+    const terms = build.portTerms({ batchId: options.batch, range: options.range, fromRegistry: options.fromRegistry, toRegistry: options.toRegistry, toSigner: bytesToHex(receiver.publicKey), expiresAtMs: options.until, reason: options.reason })
+    const body = signPort(receiver, chainId, terms)
+    print({ chainId, terms, toSigner: body.toSigner, toSignature: bytesToHex(body.toSignature) })
   })
 
   addNodeOption(
@@ -498,7 +583,7 @@ export function buildProgram(): Command {
   queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
   queryCommand('private-retirement', 'a private retirement: its beneficiary commitment and retire events', (client, id) => client.privateRetirement(id as string), ['txId'])
   queryCommand('project', 'one project, with its ratings and MRV attestations', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
-  queryCommand('batch', 'one batch with its supply by status', (client, id) => client.batch(id as string), ['batchId'])
+  queryCommand('batch', 'one batch with its supply by status and the registry of record of each serial range', (client, id) => client.batch(id as string), ['batchId'])
   queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])
   for (const [name, description] of [
     ['projects', 'registered projects, a page at a time (the answer\'s `next` is the cursor for --after)'],

@@ -15,6 +15,7 @@ import type {
   SerialRange,
 } from './wire.ts'
 import type { CreditRetirePrivateBody, ProjectAttestBody, ProjectRateBody } from './wire.ts'
+import type { BatchImportBody, PortTerms, RegistryCode } from './wire.ts'
 import { commitBeneficiary } from './commitments.ts'
 
 /** Selects credits of a batch either by quantity (lowest serials first) or by an explicit serial range. */
@@ -143,4 +144,42 @@ export function projectAttest(input: ProjectAttestBody): ProjectAttestBody {
 export function creditRetirePrivate(input: Selection & { beneficiary: string; purpose?: string; reason?: string; retiredOn?: string }): { body: CreditRetirePrivateBody; salt: string; commitment: string } {
   const { salt, commitment } = commitBeneficiary(input.beneficiary)
   return { body: { ...selection(input), beneficiaryCommitment: commitment, purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }, salt, commitment }
+}
+
+/**
+ * The terms of a port of a serial range to another registry of record, for the receiving registry's account
+ * (`toSigner`) to sign (signPort in client/keys.ts) and the current registry of record to send (credit.port).
+ */
+export function portTerms(input: { batchId: string; range: SerialRange; fromRegistry: RegistryCode; toRegistry: RegistryCode; toSigner: string; expiresAtMs: number; reason?: string }): PortTerms {
+  return {
+    batchId: input.batchId,
+    range: { start: input.range.start, end: input.range.end },
+    fromRegistry: input.fromRegistry,
+    toRegistry: input.toRegistry,
+    toSigner: input.toSigner,
+    expiresAtMs: input.expiresAtMs,
+    reason: input.reason ?? '',
+  }
+}
+
+/** An import of credits taken over from `origin` (a registry not on the ledger), kept in its numbering space `space`. */
+export function batchImport(
+  input: Partial<BatchImportBody> & Pick<BatchImportBody, 'registry' | 'origin' | 'projectId' | 'space' | 'serialStart' | 'serialEnd'>,
+): BatchImportBody {
+  return {
+    registry: input.registry,
+    origin: input.origin,
+    projectId: input.projectId,
+    space: input.space,
+    serialStart: input.serialStart,
+    serialEnd: input.serialEnd,
+    vintageStart: input.vintageStart ?? '',
+    vintageEnd: input.vintageEnd ?? '',
+    unitType: input.unitType ?? '',
+    labels: [...(input.labels ?? [])],
+    correspondingAdjustment: input.correspondingAdjustment ?? '',
+    originalSerial: input.originalSerial ?? '',
+    issuanceDate: input.issuanceDate ?? '',
+    to: input.to ?? '',
+  }
 }

@@ -46,7 +46,8 @@ export interface StatusTotals {
 
 export interface HoldingsView {
   account: string
-  batches: { batchId: string; holdings: HoldingView[]; totals: StatusTotals }[]
+  /** recordOf: the registry of record of the serials of these holdings, by range (node/ledger/record-of.ts). */
+  batches: { batchId: string; holdings: HoldingView[]; totals: StatusTotals; recordOf: { start: number; end: number; registry: string }[] }[]
   totals: StatusTotals
   next: string | null
 }
@@ -275,6 +276,11 @@ export class TonneClient {
     return this.request('GET', `/batches/${encodeURIComponent(batchId)}`)
   }
 
+  /** The registry of record of each serial range of a batch (from GET /batches/:batchId); 404 UNKNOWN_BATCH. */
+  async recordOf(batchId: string): Promise<RecordOfView> {
+    return (await this.request<{ recordOf: RecordOfView }>('GET', `/batches/${encodeURIComponent(batchId)}`)).recordOf
+  }
+
   provenance(query: { space: string; serial: number } | { batchId: string; start: number; end: number }): Promise<unknown> {
     const params = new URLSearchParams()
     for (const [key, value] of Object.entries(query)) params.set(key, String(value))
@@ -424,4 +430,10 @@ export interface PrivateRetirementView {
   height: number
   timeMs: number
   events: { batchId: string; seq: number; type: string; range: { start: number; end: number }; from: string | null; to: string | null; by: string; txId: string; details: Record<string, string> }[]
+}
+
+/** The ranges of record of a batch: they partition its serials; `truncated` past RECORD_OF_RANGES_SHOWN_MAX (1000). */
+export interface RecordOfView {
+  ranges: { start: number; end: number; registry: string }[]
+  truncated: boolean
 }

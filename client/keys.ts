@@ -4,7 +4,7 @@ import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, swapSignBytes, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, portSignBytes, swapSignBytes, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type PortTerms, type CreditPortBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
 
 ed.hashes.sha512 = sha512
 
@@ -84,6 +84,15 @@ export function signTx<K extends TxKind>(keyPair: KeyPair, chainId: string, kind
   const txBytes = encodeTx(tx)
   const signature = sign(txSignBytes(chainId, txBytes), keyPair.secretKey)
   return { txBytes, signature, id: txId(txBytes), bytes: encodeSignedTx({ txBytes, signature }) }
+}
+
+/**
+ * The receiving registry's half of a port: its signature over the terms (portSignBytes), ready for the current
+ * registry of record to send as credit.port. `receiver` must be the key of terms.toSigner.
+ */
+export function signPort(receiver: KeyPair, chainId: string, terms: PortTerms): CreditPortBody {
+  if (bytesToHex(receiver.publicKey) !== terms.toSigner) throw new Error(`the port names signer ${terms.toSigner}, not this key (${bytesToHex(receiver.publicKey)})`)
+  return { ...terms, range: { start: terms.range.start, end: terms.range.end }, toSignature: sign(portSignBytes(chainId, terms), receiver.secretKey) }
 }
 
 /** The seller's half of a swap: its signature over the terms (swapSignBytes), ready for the buyer to send. */

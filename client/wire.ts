@@ -105,6 +105,7 @@ export const DOMAIN_TX = 'tonne/tx/v1'
 export const DOMAIN_VOTE = 'tonne/vote/v1'
 export const DOMAIN_PROPOSAL = 'tonne/proposal/v1'
 export const DOMAIN_SWAP = 'tonne/swap/v1'
+export const DOMAIN_PORT = 'tonne/port/v1'
 
 // ---------------------------------------------------------------------------------------------------------
 // Registries, roles and accounts.
@@ -142,6 +143,9 @@ export const TX_KINDS = [
   'project.rate',
   'project.attest',
   'credit.retire-private',
+  // Portability between registries (node/ledger/record-of.ts): a move of registry of record, an import.
+  'credit.port',
+  'batch.import',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -392,6 +396,61 @@ export interface CreditRetirePrivateBody extends CreditSelection {
   retiredOn: string
 }
 
+// Portability between registries (node/ledger/record-of.ts). Every serial of a batch has one registry of record:
+// the registry that acts on it as "the registry" (cancels, immobilises, ports it). It is the issuing (or importing)
+// registry until a credit.port moves a range to another registry on the ledger, which both registries sign.
+
+/** What the receiving registry signs for a port (portSignBytes): which serials move, from whom, to whom, until when. */
+export interface PortTerms {
+  batchId: string
+  /** The serials that move, inclusive; every unit must be active. Holders and serials do not change. */
+  range: SerialRange
+  /** The current registry of record of every serial of the range: the sender's registry. */
+  fromRegistry: RegistryCode
+  /** The registry that becomes registry of record. */
+  toRegistry: RegistryCode
+  /** The receiving registry's account that signs the terms (a genesis account with role registry of toRegistry). */
+  toSigner: AccountId
+  /** The port is valid in blocks up to this time. */
+  expiresAtMs: number
+  reason: string
+}
+
+/**
+ * A move of registry of record, sent by an account of the current registry of record (fromRegistry) with the
+ * receiving registry's signature over the same terms inside. Settles at most once, only until its expiry.
+ */
+export interface CreditPortBody extends PortTerms {
+  toSignature: Uint8Array
+}
+
+/** The bytes a receiving registry signs for a port: a domain-separated hash of the chain id and the encoded terms. */
+export function portSignBytes(chainId: string, terms: PortTerms): Uint8Array {
+  const fields = {
+    batchId: terms.batchId,
+    range: { start: terms.range.start, end: terms.range.end },
+    fromRegistry: terms.fromRegistry,
+    toRegistry: terms.toRegistry,
+    toSigner: terms.toSigner,
+    expiresAtMs: terms.expiresAtMs,
+    reason: terms.reason,
+  }
+  return hash(concatBytes(domain(DOMAIN_PORT, chainId), encode(fields)))
+}
+
+/**
+ * A registry (`registry`, the sender's) records credits it took over from a registry that is not on the ledger
+ * (`origin`), keeping the origin's numbering space, serials and attributes; the importing registry becomes their
+ * registry of record. The project must be registered under the importing registry. Rejected (IMPORT_OVERLAP) when
+ * any serial of the range was already issued or imported in that space, by anyone.
+ */
+export interface BatchImportBody extends Omit<BatchIssueBody, 'space'> {
+  /** The origin registry's code: 2 to 16 uppercase letters (e.g. VCS, PURO); no registry account of it on the ledger. */
+  origin: string
+  /** The origin's numbering space: `${origin}` or `${origin}/<segment>`. */
+  space: string
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -414,6 +473,8 @@ export interface TxBodies {
   'project.rate': ProjectRateBody
   'project.attest': ProjectAttestBody
   'credit.retire-private': CreditRetirePrivateBody
+  'credit.port': CreditPortBody
+  'batch.import': BatchImportBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -543,7 +604,10 @@ export const RESULT_CODES = {
   UNKNOWN_OFFER: 24,
   /** The offer is for another buyer, or only its seller may cancel it. */
   NOT_OFFER_PARTY: 25,
-  /** The seller's signature inside a swap does not verify for its terms. */
+  /**
+   * The counterparty's signature inside a co-signed transaction does not verify for its terms on this chain (a swap's
+   * seller; a port's receiving registry), or, for a port, its signer is not an account of the receiving registry.
+   */
   BAD_COUNTERSIGNATURE: 26,
   /** A swap past its expiry, or already settled. */
   SWAP_NOT_VALID: 27,
@@ -555,6 +619,19 @@ export const RESULT_CODES = {
   STALE_RATING: 30,
   /** The verifier already attested a data set with this dataHash for the project. */
   DUPLICATE_ATTESTATION: 31,
+  /**
+   * The sender's registry issued, imported or is of record for some of the batch, but some unit concerned is recorded
+   * at another registry (its registry of record), which alone may cancel, immobilise or port it.
+   */
+  NOT_REGISTRY_OF_RECORD: 47,
+  /** A port to the registry that is already the registry of record. */
+  SAME_REGISTRY: 48,
+  /** A port past its expiry, or already settled. */
+  PORT_NOT_VALID: 49,
+  /** An import of serials already issued or imported in that numbering space (by anyone). */
+  IMPORT_OVERLAP: 50,
+  /** An import from a registry that has an account on this ledger: its credits move by credit.port instead. */
+  ORIGIN_ON_LEDGER: 51,
   /** An acceptance asks for more units than the offer still has. */
   OFFER_QUANTITY_EXCEEDED: 52,
 } as const

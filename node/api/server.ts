@@ -319,7 +319,8 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     const { batchId } = parse(z.object({ batchId: z.string().min(1).max(256) }).strict(), request.params, 'batch id')
     const batch = await queries.getBatch(app.store.state, batchId)
     if (batch === undefined) throw new ApiError(404, 'UNKNOWN_BATCH', `no batch ${batchId}`)
-    return { ...batch, supply: await queries.batchSupply(app.store.state, batchId) }
+    // Extended compatibly: the registry of record of each serial range (node/ledger/record-of.ts).
+    return { ...batch, supply: await queries.batchSupply(app.store.state, batchId), recordOf: await queries.batchRecordOf(app.store.state, batchId) }
   })
 
   server.get('/provenance', async (request) => {

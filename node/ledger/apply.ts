@@ -37,6 +37,8 @@ import { projectRegister } from './project-register.ts'
 import { projectRate } from './project-rate.ts'
 import { projectAttest } from './project-attest.ts'
 import { creditRetirePrivate } from './credit-retire-private.ts'
+import { creditPort } from './credit-port.ts'
+import { batchImport } from './batch-import.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -64,6 +66,8 @@ export const RULES: Rules = {
   'project.rate': projectRate,
   'project.attest': projectAttest,
   'credit.retire-private': creditRetirePrivate,
+  'credit.port': creditPort,
+  'batch.import': batchImport,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

@@ -7,7 +7,9 @@
 //   WRONG_ROLE       the sender is not a registry account
 //   WRONG_REGISTRY   the sender is the registry account of another registry
 //   UNKNOWN_PROJECT  (registry, projectId) is not registered
-//   SERIAL_OVERLAP   some serial of the range was already issued in the same space, by anyone
+//   SERIAL_OVERLAP   some serial of the range was already issued or imported (batch.import) in the same space, by anyone
+//
+// The issuing registry becomes the registry of record of the whole batch (recordof/, node/ledger/record-of.ts).
 //
 // Overlap detection: every issued range is indexed as space/<space>:<padded start> -> { end, batchId }. Ranges in a
 // space never overlap (this rule is the only writer), so a new range [s, e] overlaps an existing one exactly when
@@ -20,6 +22,7 @@ import { appendEvent } from './events.ts'
 import { putHolding } from './holdings.ts'
 import { encodeRecord, keys, readRange, type BatchRecord, type SpaceRangeRecord } from './keys.ts'
 import { ok, reject } from './result.ts'
+import { putRecordOf } from './record-of.ts'
 import type { StateReader } from '../state/view.ts'
 
 export function batchIdOf(space: string, serialStart: number, serialEnd: number): string {
@@ -54,6 +57,17 @@ export async function batchIssue(context: RuleContext, body: BatchIssueBody): Pr
       `serials [${body.serialStart}, ${body.serialEnd}] of space ${body.space} overlap batch ${overlap.batchId} (serials ${overlap.start} to ${overlap.end})`,
     )
   }
+  const batchId = await createBatch(context, body, 'issue')
+  const owner = body.to === '' ? context.sender : body.to
+  return ok(`issued batch ${batchId}: ${body.serialEnd - body.serialStart + 1} units to ${owner}`)
+}
+
+/**
+ * Writes a new batch (issuance or import, checks done): its record, project and space indexes, one active holding
+ * covering it, one range of record (the issuing or importing registry, body.registry) and its first event.
+ */
+export async function createBatch(context: RuleContext, body: BatchIssueBody, how: 'issue' | { importedFrom: string }): Promise<string> {
+  const { view } = context
   const batchId = batchIdOf(body.space, body.serialStart, body.serialEnd)
   const owner = body.to === '' ? context.sender : body.to
   const batch: BatchRecord = {
@@ -76,17 +90,14 @@ export async function batchIssue(context: RuleContext, body: BatchIssueBody): Pr
     timeMs: context.timeMs,
     txId: context.txId,
   }
+  if (how !== 'issue') batch.importedFrom = how.importedFrom
   view.put(keys.batch(batchId), encodeRecord(batch))
   view.put(keys.projectBatch(body.registry, body.projectId, batchId), encodeRecord(null))
   const spaceRange: SpaceRangeRecord = { end: body.serialEnd, batchId }
   view.put(keys.space(body.space, body.serialStart), encodeRecord(spaceRange))
   putHolding(view, { batchId, start: body.serialStart, end: body.serialEnd, owner, status: 'active' })
-  await appendEvent(context, batchId, {
-    type: 'issue',
-    range: { start: body.serialStart, end: body.serialEnd },
-    from: null,
-    to: owner,
-    details: { originalSerial: body.originalSerial },
-  })
-  return ok(`issued batch ${batchId}: ${body.serialEnd - body.serialStart + 1} units to ${owner}`)
+  putRecordOf(view, { batchId, start: body.serialStart, end: body.serialEnd, registry: body.registry })
+  const details: Record<string, string> = how === 'issue' ? { originalSerial: body.originalSerial } : { origin: how.importedFrom, originalSerial: body.originalSerial }
+  await appendEvent(context, batchId, { type: how === 'issue' ? 'issue' : 'import', range: { start: body.serialStart, end: body.serialEnd }, from: null, to: owner, details })
+  return batchId
 }

@@ -1,4 +1,6 @@
 // Rule credit.mobilise: the registry that immobilised credits releases them; they are active again, with their owners.
+// That registry is the lock's (lock.registry): it was their registry of record when it immobilised them and still is,
+// since locked units cannot be ported (credit-port.ts; the simulation's invariants check it).
 //
 // Rejections, in order of precedence:
 //   INVALID_BODY    schema (validate.ts)

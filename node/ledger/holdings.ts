@@ -93,11 +93,18 @@ async function selectByQuantity(reader: StateReader, batch: BatchRecord, quantit
   return { ok: true, pieces, units: quantity }
 }
 
-async function selectByRange(reader: StateReader, batch: BatchRecord, range: SerialRange, holder: string | null): Promise<Selection> {
-  if (range.start < 1 || range.start > range.end) return { ok: false, result: reject('INVALID_RANGE', `range [${range.start}, ${range.end}] is empty or starts below 1`) }
+/** INVALID_RANGE unless 1 <= start <= end inside the batch's serials; else null. */
+export function rangeRejection(batch: BatchRecord, range: SerialRange): TxResult | null {
+  if (range.start < 1 || range.start > range.end) return reject('INVALID_RANGE', `range [${range.start}, ${range.end}] is empty or starts below 1`)
   if (range.start < batch.serialStart || range.end > batch.serialEnd) {
-    return { ok: false, result: reject('INVALID_RANGE', `range [${range.start}, ${range.end}] is outside batch ${batch.batchId} (serials ${batch.serialStart} to ${batch.serialEnd})`) }
+    return reject('INVALID_RANGE', `range [${range.start}, ${range.end}] is outside batch ${batch.batchId} (serials ${batch.serialStart} to ${batch.serialEnd})`)
   }
+  return null
+}
+
+async function selectByRange(reader: StateReader, batch: BatchRecord, range: SerialRange, holder: string | null): Promise<Selection> {
+  const invalid = rangeRejection(batch, range)
+  if (invalid !== null) return { ok: false, result: invalid }
   const holdings = await holdingsOverlapping(reader, batch.batchId, range)
   // The holdings of a batch partition it, so they cover the range with no gap.
   let expected = range.start

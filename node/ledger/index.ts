@@ -5,6 +5,7 @@
 //   project-register.ts   batch-issue.ts   credit-transfer.ts   credit-retire.ts   credit-cancel.ts
 //   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
 //   project-rate.ts   project-attest.ts   credit-retire-private.ts   (quality.ts: their shared helpers)
+//   credit-port.ts   batch-import.ts   (record-of.ts: the registry of record of each serial range)
 //   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
 //   cash-mint.ts          cash-burn.ts     cash-transfer.ts
 //   cash.ts               cash balances and supply (integer minor units)
@@ -18,6 +19,7 @@ export { EXPIRED_LOCKS_PER_BLOCK_MAX, LOCK_DURATION_MS_MAX, locksOf, readLock } 
 export { nextNonceOf, readAccount } from './accounts.ts'
 export { applyGenesis, genesisAccounts, genesisWrites, GenesisError, GENESIS_ACCOUNTS_MAX } from './genesis.ts'
 export { batchIdOf } from './batch-issue.ts'
+export { RECORD_OF_RANGES_SHOWN_MAX, recordOfClipped, recordOfRanges, registryOfRecord } from './record-of.ts'
 export type { BlockContext, RuleContext } from './context.ts'
 export * from './keys.ts'
 export { LedgerInvariantError } from './result.ts'

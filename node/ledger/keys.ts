@@ -7,7 +7,8 @@
 // restricted alphabets (see validate.ts: IDENTIFIER_PATTERN, SPACE_PATTERN, ACCOUNT_ID_PATTERN) that never contain
 // the character that follows them in a key, so no key of one record can fall inside another record's range read:
 // - an identifier or space segment never contains '/' or ':'; a batch id is `${space}:${start}-${end}`, so the
-//   '/' that follows a batch id in `holding/<batchId>/...` cannot occur inside it after its ':';
+//   '/' that follows a batch id in `holding/<batchId>/...` (and `recordof/<batchId>/...`) cannot occur inside it
+//   after its ':';
 // - a space is REGISTRY or REGISTRY/segment and never contains ':', so in `space/<space>:<padded>` the ':' ends
 //   the space. (With '/' there, the keys of space VCS/1 would sort among those of space VCS, between
 //   space/VCS/1000000000000000 and space/VCS/2000000000000000, and the predecessor read of an overlap check in VCS
@@ -84,6 +85,14 @@ export const PREFIX = {
   attestationData: 'attestationdata/',
   /** privateretirement/<txId> -> PrivateRetirementRecord: a credit.retire-private and the events it appended. */
   privateRetirement: 'privateretirement/',
+  /**
+   * recordof/<batchId>/<padded start> -> RecordOfRecord: the registry of record of each serial sub-range of a batch
+   * (node/ledger/record-of.ts). The ranges of a batch partition its serials exactly: written whole at issuance or
+   * import, split (and merged again with equal neighbours) by credit.port.
+   */
+  recordOf: 'recordof/',
+  /** portused/<port id> -> padded height: signed ports already settled (a port settles at most once). */
+  portUsed: 'portused/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -117,6 +126,20 @@ export interface BatchRecord extends Omit<BatchIssueBody, 'to'> {
   height: number
   timeMs: number
   txId: string
+  /**
+   * Present only on an imported batch (batch.import), never undefined: the code of the registry, not on the ledger,
+   * whose numbering space the serials keep. Then `registry` is the importing registry (the project's) and `issuedBy`
+   * its account.
+   */
+  importedFrom?: string
+}
+
+/** One serial sub-range of a batch and its registry of record (recordof/<batchId>/<padded start>). */
+export interface RecordOfRecord {
+  batchId: string
+  start: number
+  end: number
+  registry: RegistryCode
 }
 
 export interface SpaceRangeRecord {
@@ -219,7 +242,7 @@ export interface TradeRecord {
   disclosed: boolean
 }
 
-export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade'] as const
+export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade', 'port', 'import'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventRecord {
@@ -240,7 +263,8 @@ export interface EventRecord {
   /**
    * Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel);
    * lockId, and securedParty / expiresAtMs or reason (lock, release, seize, immobilise, mobilise); expired: 'true'
-   * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1).
+   * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1); portId, fromRegistry,
+   * toRegistry, toSigner, reason (port: from and to are the unchanged holder); origin, originalSerial (import).
    */
   details: Record<string, string>
 }
@@ -364,6 +388,9 @@ export const keys = {
   attestation: (registry: string, projectId: string, seq: number): string => `${PREFIX.attestation}${registry}/${projectId}/${padInteger(seq)}`,
   attestationData: (registry: string, projectId: string, verifier: string, dataHash: string): string => `${PREFIX.attestationData}${registry}/${projectId}/${verifier}/${dataHash}`,
   privateRetirement: (txId: string): string => `${PREFIX.privateRetirement}${txId}`,
+  recordOfPrefix: (batchId: string): string => `${PREFIX.recordOf}${batchId}/`,
+  recordOf: (batchId: string, start: number): string => `${PREFIX.recordOf}${batchId}/${padInteger(start)}`,
+  portUsed: (portId: string): string => `${PREFIX.portUsed}${portId}`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
   balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,

@@ -21,6 +21,8 @@ import {
 import type { AttestationRecord, PrivateRetirementRecord, RatingRecord } from './keys.ts'
 import { invariant } from './result.ts'
 import { holdingsOverlapping, unitCount } from './holdings.ts'
+import { RECORD_OF_RANGES_SHOWN_MAX, recordOfClipped, recordOfRanges } from './record-of.ts'
+import type { RecordOfRecord } from './keys.ts'
 import { ACCOUNT_ID_PATTERN, CURRENCY_PATTERN } from './validate.ts'
 
 export const QUERY_LIMIT_DEFAULT = 100
@@ -121,10 +123,28 @@ function addUnits(totals: StatusTotals, status: HoldingStatus, units: number): v
   totals[status] += units
 }
 
+/** A serial range and its registry of record (node/ledger/record-of.ts). */
+export interface RecordOfRange {
+  start: number
+  end: number
+  registry: RegistryCode
+}
+
 export interface BatchHoldings {
   batchId: string
   holdings: HoldingRecord[]
   totals: StatusTotals
+  /** The registry of record of the serials of these holdings, by range in serial order (clipped to the holdings). */
+  recordOf: RecordOfRange[]
+}
+
+/** Appends ranges of record, merging a range with the previous one when they touch and share a registry. */
+function appendRecordOf(out: RecordOfRange[], records: RecordOfRecord[]): void {
+  for (const record of records) {
+    const last = out[out.length - 1]
+    if (last !== undefined && last.registry === record.registry && last.end + 1 === record.start) last.end = record.end
+    else out.push({ start: record.start, end: record.end, registry: record.registry })
+  }
 }
 
 export interface AccountHoldings {
@@ -143,12 +163,29 @@ export async function holdingsOf(reader: StateReader, accountId: string, options
   for (const holding of page.items) {
     let group = batches[batches.length - 1]
     if (group === undefined || group.batchId !== holding.batchId) {
-      group = { batchId: holding.batchId, holdings: [], totals: emptyTotals() }
+      group = { batchId: holding.batchId, holdings: [], totals: emptyTotals(), recordOf: [] }
       batches.push(group)
     }
     group.holdings.push(holding)
     addUnits(group.totals, holding.status, unitCount(holding))
     addUnits(totals, holding.status, unitCount(holding))
+  }
+  // The registry of record of the held serials: one range read per batch, clipped to each holding (both in serial order).
+  for (const group of batches) {
+    const first = group.holdings[0]
+    const last = group.holdings[group.holdings.length - 1]
+    if (first === undefined || last === undefined) continue
+    const records = await recordOfClipped(reader, group.batchId, { start: first.start, end: last.end })
+    let index = 0
+    for (const holding of group.holdings) {
+      while (index < records.length && (records[index] as RecordOfRecord).end < holding.start) index += 1
+      const clipped: RecordOfRecord[] = []
+      for (let next = index; next < records.length && (records[next] as RecordOfRecord).start <= holding.end; next += 1) {
+        const record = records[next] as RecordOfRecord
+        clipped.push({ ...record, start: Math.max(record.start, holding.start), end: Math.min(record.end, holding.end) })
+      }
+      appendRecordOf(group.recordOf, clipped)
+    }
   }
   return { account: accountId, batches, totals, next: page.next }
 }
@@ -172,6 +209,19 @@ export async function listProjects(reader: StateReader, limit?: number, after?: 
 
 export async function getBatch(reader: StateReader, batchId: string): Promise<BatchRecord | undefined> {
   return readRecord<BatchRecord>(reader, keys.batch(batchId))
+}
+
+export interface BatchRecordOf {
+  /** The registry of record of every serial of the batch, by range in serial order (they partition the batch). */
+  ranges: RecordOfRange[]
+  /** True when the batch has more than RECORD_OF_RANGES_SHOWN_MAX ranges: `ranges` holds the first ones. */
+  truncated: boolean
+}
+
+/** The ranges of record of a batch (GET /batches/:id). */
+export async function batchRecordOf(reader: StateReader, batchId: string): Promise<BatchRecordOf> {
+  const records = await recordOfRanges(reader, batchId, RECORD_OF_RANGES_SHOWN_MAX + 1)
+  return { ranges: records.slice(0, RECORD_OF_RANGES_SHOWN_MAX).map((record) => ({ start: record.start, end: record.end, registry: record.registry })), truncated: records.length > RECORD_OF_RANGES_SHOWN_MAX }
 }
 
 /**
@@ -255,6 +305,8 @@ export interface Provenance {
   truncated: boolean
   /** Who holds the serials of `range` now, and in which status. */
   holdings: HoldingRecord[]
+  /** The registry of record of the serials of `range` now, by range (a 'port' event records each change). */
+  recordOf: RecordOfRange[]
 }
 
 export type ProvenanceQuery = { space: string; serial: number } | { batchId: string; range: SerialRange }
@@ -292,6 +344,7 @@ export async function provenance(reader: StateReader, query: ProvenanceQuery): P
     events,
     truncated,
     holdings: await holdingsOverlapping(reader, batch.batchId, range),
+    recordOf: (await recordOfClipped(reader, batch.batchId, range)).map((record) => ({ start: record.start, end: record.end, registry: record.registry })),
   }
 }
 

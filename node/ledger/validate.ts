@@ -184,6 +184,51 @@ const creditRetirePrivateSchema = z
   .strictObject({ ...selectionFields, beneficiaryCommitment: sha256Hex, purpose: text, reason: text, retiredOn: text })
   .check(checkSelection)
 
+// Portability between registries (credit-port.ts, batch-import.ts).
+/** The code of a registry credits are imported from: 2 to 16 uppercase letters (batch ids start with it, see BATCH_ID_PATTERN). */
+export const ORIGIN_REGISTRY_PATTERN = /^[A-Z]{2,16}$/
+
+const creditPortSchema = z.strictObject({
+  batchId,
+  range: serialRangeSchema,
+  fromRegistry: registry,
+  toRegistry: registry,
+  toSigner: accountId,
+  expiresAtMs: z.int().positive(),
+  reason: text,
+  toSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
+})
+
+const batchImportSchema = z
+  .strictObject({
+    registry,
+    origin: z.string().regex(ORIGIN_REGISTRY_PATTERN, 'must be a registry code: 2 to 16 uppercase letters'),
+    projectId: identifier,
+    space: z.string().max(IDENTIFIER_LENGTH_MAX + 16),
+    serialStart: count,
+    serialEnd: count,
+    vintageStart: optionalDate,
+    vintageEnd: optionalDate,
+    unitType: text,
+    labels: z.array(text).max(LABELS_COUNT_MAX),
+    correspondingAdjustment: text,
+    originalSerial: text,
+    issuanceDate: text,
+    to: z.string().regex(/^(|[0-9a-f]{64})$/, "must be '' (the importing registry itself) or an account id: 64 lowercase hex characters"),
+  })
+  .check((ctx) => {
+    const { origin, space } = ctx.value
+    if (space === origin) return
+    const segment = space.startsWith(`${origin}/`) ? space.slice(origin.length + 1) : null
+    if (segment !== null && segment.length <= IDENTIFIER_LENGTH_MAX && IDENTIFIER_PATTERN.test(segment)) return
+    ctx.issues.push({
+      code: 'custom',
+      input: space,
+      path: ['space'],
+      message: `must be the origin's numbering space "${origin}" or "${origin}/<segment>" (letters, digits, "_", "." and "-"), got ${show(space)}`,
+    })
+  })
+
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
   'batch.issue': batchIssueSchema,
@@ -205,6 +250,8 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.rate': projectRateSchema,
   'project.attest': projectAttestSchema,
   'credit.retire-private': creditRetirePrivateSchema,
+  'credit.port': creditPortSchema,
+  'batch.import': batchImportSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

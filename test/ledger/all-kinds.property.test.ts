@@ -16,7 +16,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { beneficiaryCommitment } from '../../client/commitments.ts'
 import { keyPairFromSecret, sign } from '../../client/keys.ts'
-import { bytesToHex, swapSignBytes, TX_KINDS, type Genesis, type ResultName, type SwapTerms, type Tx, type TxBodies, type TxKind } from '../../client/wire.ts'
+import { bytesToHex, portSignBytes, swapSignBytes, TX_KINDS, type Genesis, type ResultName, type PortTerms, type SwapTerms, type Tx, type TxBodies, type TxKind } from '../../client/wire.ts'
 import { keys, PREFIX, prefixRange, readRange, type HoldingRecord, type LockRecord } from '../../node/ledger/index.ts'
 import { checkCash, checkFrozen, checkLedger, checkQuality, frozenUnits } from '../sim/invariants.ts'
 import { BANK, GENESIS, GOLD, issueBody, projectBody, TestLedger, testAccount, VERRA, type TestAccount } from './helpers.ts'
@@ -33,11 +33,20 @@ function realAccount(name: string, fill: number): TestAccount & { secretKey: Uin
 }
 
 const HOLDERS = [realAccount('holder-a', 0x31), realAccount('holder-b', 0x32), realAccount('holder-c', 0x33)]
+/** Registry accounts with real keys, which sign the receiving side of ports (credit.port). */
+const VCS_SIGNER = realAccount('verra-signer', 0x34)
+const GS_SIGNER = realAccount('gold-standard-signer', 0x35)
 const RATER = testAccount('rating-agency', 0x11)
 const VERIFIER = testAccount('verifier', 0x13)
 const ALL_GENESIS: Genesis = {
   ...GENESIS,
-  accounts: [...GENESIS.accounts, { name: RATER.name, publicKey: RATER.id, role: 'rating' }, { name: VERIFIER.name, publicKey: VERIFIER.id, role: 'verifier' }],
+  accounts: [
+    ...GENESIS.accounts,
+    { name: RATER.name, publicKey: RATER.id, role: 'rating' },
+    { name: VERIFIER.name, publicKey: VERIFIER.id, role: 'verifier' },
+    { name: VCS_SIGNER.name, publicKey: VCS_SIGNER.id, role: 'registry', registry: 'VCS' },
+    { name: GS_SIGNER.name, publicKey: GS_SIGNER.id, role: 'registry', registry: 'GS' },
+  ],
 }
 const CURRENCIES = ['USD', 'EUR']
 const SALT = 'ab'.repeat(32)
@@ -72,6 +81,7 @@ const step: fc.Arbitrary<Step> = fc.record({
 interface World {
   batches: { id: string; start: number; end: number }[]
   nextSerial: number
+  nextImportSerial: number
   projects: string[]
   locks: { id: string; securedParty: string }[]
   immobilisations: string[]
@@ -179,6 +189,31 @@ function txOf(s: Exclude<Step, { kind: 'advance' }>, world: World, nowMs: number
       const data = s.flag && world.attested > 0 ? s.at % world.attested : world.attested++
       return { sender: VERIFIER, kind: s.kind, body: { registry: 'VCS', projectId: '1340', periodStart: day(s.at), periodEnd: day(s.at + s.size), measuredTonnes: s.pick * 100, dataHash: bytesToHex(new Uint8Array(32).fill(data % 256)), dataUri: `https://mrv.example/${data}` } }
     }
+    case 'credit.port': {
+      // Verra to Gold Standard or back; the sender's registry must be of record for the whole range.
+      const toGold = s.pick % 3 !== 0
+      const start = batch.start + (s.at % (batch.end - batch.start + 1))
+      const terms: PortTerms = { batchId: batch.id, range: { start, end: Math.min(batch.end, start + s.size - 1) }, fromRegistry: toGold ? 'VCS' : 'GS', toRegistry: toGold ? 'GS' : 'VCS', toSigner: (toGold ? GS_SIGNER : VCS_SIGNER).id, expiresAtMs: expiry, reason: 'property test' }
+      // Now and then signed by the wrong key (BAD_COUNTERSIGNATURE).
+      const signer = s.pick % 7 === 6 ? holder : toGold ? GS_SIGNER : VCS_SIGNER
+      return { sender: toGold ? VERRA : GS_SIGNER, kind: s.kind, body: { ...terms, toSignature: sign(portSignBytes(chainId, terms), signer.secretKey) } }
+    }
+    case 'batch.import': {
+      // From PURO, not on the ledger; now and then overlapping the previous import (IMPORT_OVERLAP).
+      const overlap = s.pick % 5 === 0 && world.nextImportSerial > 1
+      const start = overlap ? world.nextImportSerial - 1 : world.nextImportSerial
+      const end = start + s.size + 2
+      const { space: _space, ...issued } = issueBody({ to: s.flag ? holder.id : counterparty.id })
+      return {
+        sender: VERRA,
+        kind: s.kind,
+        body: { ...issued, serialStart: start, serialEnd: end, origin: 'PURO', space: 'PURO' },
+        remember: () => {
+          world.batches.push({ id: `PURO:${start}-${end}`, start, end })
+          world.nextImportSerial = end + 1
+        },
+      }
+    }
     default:
       throw new Error(`no generator for ${s.kind}: add the new kind to this test`)
   }
@@ -213,7 +248,7 @@ async function run(steps: Step[]): Promise<{ blocks: Block[]; appHashes: string[
     return { name: (results[0]?.name ?? 'OK') as ResultName, writes: writes as [string, Uint8Array | null][] }
   }
   // A project and a batch for each of two holders, and some cash, so that most steps have something to act on.
-  const world: World = { batches: [], nextSerial: 1, projects: [], locks: [], immobilisations: [], offers: [], ratingDay: 0, attested: 0 }
+  const world: World = { batches: [], nextSerial: 1, nextImportSerial: 1, projects: [], locks: [], immobilisations: [], offers: [], ratingDay: 0, attested: 0 }
   const prelude: [TestAccount, TxKind, unknown][] = [
     [VERRA, 'project.register', projectBody()],
     [VERRA, 'batch.issue', issueBody({ space: 'VCS', serialStart: 1, serialEnd: 40, to: (HOLDERS[0] as TestAccount).id })],

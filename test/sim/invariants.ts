@@ -7,6 +7,7 @@ import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
 import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
+import type { BatchRecord, RecordOfRecord } from '../../node/ledger/keys.ts'
 import { keys, readRecord, type AttestationRecord, type EventRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
 
 /** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
@@ -123,6 +124,43 @@ export async function checkLedger(state: StateReader, blockTimeMs: number): Prom
     const start = Number(key.slice(key.lastIndexOf(':') + 1))
     if (start <= (lastEnd.get(space) ?? 0)) violations.push(`space ${space}: range from ${start} overlaps the previous one`)
     lastEnd.set(space, range.end)
+  }
+  violations.push(...(await checkRegistryOfRecord(state, locks.map(([, lock]) => lock))))
+  return violations
+}
+
+/**
+ * Portability: the ranges of record of every batch partition its serials exactly (each serial has one registry of
+ * record, so no range is active under two registries), every immobilisation belongs to the registry of record of
+ * each unit it holds, and an imported batch lives in its origin's numbering space.
+ */
+export async function checkRegistryOfRecord(state: StateReader, locks: LockRecord[]): Promise<string[]> {
+  const violations: string[] = []
+  const recordsOf = new Map<string, RecordOfRecord[]>()
+  for (const [key, record] of await readRange<RecordOfRecord>(state, prefixRange(PREFIX.recordOf))) {
+    if (key !== keys.recordOf(record.batchId, record.start)) violations.push(`range of record ${key} holds ${record.batchId} from ${record.start}`)
+    recordsOf.set(record.batchId, [...(recordsOf.get(record.batchId) ?? []), record])
+  }
+  for (const [, batch] of await readRange<BatchRecord>(state, prefixRange(PREFIX.batch))) {
+    const records = recordsOf.get(batch.batchId) ?? []
+    recordsOf.delete(batch.batchId)
+    let next = batch.serialStart
+    for (const record of records) {
+      if (record.start !== next || record.end < record.start) violations.push(`batch ${batch.batchId}: ranges of record do not partition it at serial ${next}`)
+      next = record.end + 1
+    }
+    if (next !== batch.serialEnd + 1) violations.push(`batch ${batch.batchId}: ranges of record end at ${next - 1}, the batch at ${batch.serialEnd}`)
+    if (batch.importedFrom !== undefined && batch.space !== batch.importedFrom && !batch.space.startsWith(`${batch.importedFrom}/`)) violations.push(`batch ${batch.batchId} imported from ${batch.importedFrom} lives in space ${batch.space}`)
+  }
+  for (const batchId of recordsOf.keys()) violations.push(`ranges of record of unknown batch ${batchId}`)
+  for (const lock of locks) {
+    if (lock.kind !== 'immobilised') continue
+    for (const piece of lock.pieces) {
+      for (const record of await readRange<RecordOfRecord>(state, prefixRange(keys.recordOfPrefix(lock.batchId)))) {
+        if (record[1].end < piece.start || record[1].start > piece.end) continue
+        if (record[1].registry !== lock.registry) violations.push(`immobilisation ${lock.id.slice(0, 16)} by ${lock.registry} holds serials of ${lock.batchId} of record at ${record[1].registry}`)
+      }
+    }
   }
   return violations
 }

@@ -8,7 +8,7 @@
 import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
 import { sha256 } from '@noble/hashes/sha2.js'
 import * as build from '../../client/builders.ts'
-import { bytesToHex, encodeSignedTx, encodeTx, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, portSignBytes, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
 import { createSigner } from '../../node/crypto/sign.ts'
 import { Rng, type Scheduler } from './scheduler.ts'
 import type { SimNode } from './node.ts'
@@ -53,6 +53,21 @@ export function ratingAccount(key: KeyPair): GenesisAccount {
 export function verifierAccount(key: KeyPair): GenesisAccount {
   return { name: 'verifier', publicKey: bytesToHex(key.publicKey), role: 'verifier' }
 }
+
+/** A registry account of `registry` (the portability clients: a second Verra account and Gold Standard's). */
+export function portRegistryAccount(name: string, key: KeyPair, registry: 'VCS' | 'GS'): GenesisAccount {
+  return { name, publicKey: bytesToHex(key.publicKey), role: 'registry', registry }
+}
+
+/** Keys of the portability clients: a second Verra registry account and a Gold Standard registry account. */
+export interface PortKeys {
+  vcs: KeyPair
+  gs: KeyPair
+}
+
+/** The numbering space of the credits the simulated Gold Standard imports from a registry not on the ledger. */
+export const IMPORT_ORIGIN = 'PURO'
+export const GS_PROJECT_ID = 'SIM-GS-1'
 
 /** The rating agency and the MRV verifier of the simulated market (project.rate, project.attest). */
 export interface QualityKeys {
@@ -156,6 +171,13 @@ export class Workload {
   private readonly qualityRng: Rng
   private readonly qualityClients = new Set<Client>()
   private readonly privateRetirements: boolean
+  /** Portability (credit.port, batch.import): its clients draw from their own stream, like the quality clients. */
+  private readonly portRng: Rng
+  private readonly portClients = new Set<Client>()
+  private gsRegistered = false
+  private nextImportSerial = 1
+  /** Ranges ported (or meant to be) to GS, which GS may cancel, immobilise or port back to Verra. */
+  private readonly portedToGs: { batchId: string; start: number; end: number }[] = []
 
   constructor(
     private readonly genesis: Genesis,
@@ -164,6 +186,7 @@ export class Workload {
     private readonly rng: Rng,
     readonly bankKey: KeyPair,
     qualityKeys?: QualityKeys,
+    private readonly portKeys?: PortKeys,
   ) {
     const chainId = genesis.chainId
     this.privateRetirements = qualityKeys !== undefined
@@ -184,6 +207,67 @@ export class Workload {
       this.clients.push(rating, verifier)
       this.qualityClients.add(rating).add(verifier)
     }
+    this.portRng = new Rng(portKeys === undefined ? 0 : new DataView(portKeys.gs.publicKey.buffer, portKeys.gs.publicKey.byteOffset).getUint32(0))
+    if (portKeys !== undefined) {
+      const vcs = new Client('registry-vcs-port', portKeys.vcs, (client) => this.vcsPortTx(client), chainId)
+      const gs = new Client('registry-gs', portKeys.gs, (client) => this.gsTx(client, holders), chainId)
+      this.clients.push(vcs, gs)
+      this.portClients.add(vcs).add(gs)
+    }
+  }
+
+  /** A port body signed by the receiving registry's key (the workload holds both registries' keys). */
+  private portBody(batchId: string, start: number, end: number, from: 'VCS' | 'GS', receiver: KeyPair, expiresAtMs: number): TxBodies['credit.port'] {
+    const terms = build.portTerms({ batchId, range: { start, end }, fromRegistry: from, toRegistry: from === 'VCS' ? 'GS' : 'VCS', toSigner: bytesToHex(receiver.publicKey), expiresAtMs, reason: 'simulated port' })
+    return { ...terms, toSignature: createSigner(receiver.secretKey)(portSignBytes(this.genesis.chainId, terms)) }
+  }
+
+  /**
+   * A second Verra account ports a few serials of an issued batch to Gold Standard (some already ported, retired,
+   * locked or expired: then NOT_REGISTRY_OF_RECORD, RETIRED_UNIT, LOCKED_UNIT or PORT_NOT_VALID).
+   */
+  private vcsPortTx(client: Client): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.portRng
+    const keys = this.portKeys
+    if (keys === undefined || this.batches.length === 0 || !rng.chance(0.2)) return null
+    const batchId = this.batches[rng.int(this.batches.length)] as string
+    const [first, last] = batchId.slice(batchId.indexOf(':') + 1).split('-').map(Number) as [number, number]
+    const start = first + rng.int(last - first + 1)
+    const end = Math.min(last, start + rng.between(0, 4))
+    const expiresAtMs = rng.chance(0.1) ? this.nowMs - 1 : this.nowMs + rng.between(5_000, 30_000)
+    this.portedToGs.push({ batchId, start, end })
+    return { kind: 'credit.port', tx: client.sign('credit.port', this.portBody(batchId, start, end, 'VCS', keys.gs, expiresAtMs)) }
+  }
+
+  /**
+   * Gold Standard registers its project, imports credits taken over from a registry not on the ledger (now and then
+   * over serials it already imported: IMPORT_OVERLAP), and acts on ranges ported to it: cancels, immobilises, or ports
+   * them back to Verra.
+   */
+  private gsTx(client: Client, holders: string[]): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.portRng
+    const keys = this.portKeys
+    if (keys === undefined) return null
+    if (!this.gsRegistered) {
+      this.gsRegistered = true
+      return { kind: 'project.register', tx: client.sign('project.register', build.projectRegister({ registry: 'GS', projectId: GS_PROJECT_ID, name: 'Simulated takeover project' })) }
+    }
+    if (!rng.chance(0.2)) return null
+    if (this.portedToGs.length > 0 && rng.chance(0.6)) {
+      const ported = this.portedToGs[rng.int(this.portedToGs.length)] as { batchId: string; start: number; end: number }
+      const what = rng.int(3)
+      if (what === 0) {
+        this.portedToGs.splice(this.portedToGs.indexOf(ported), 1)
+        return { kind: 'credit.port', tx: client.sign('credit.port', this.portBody(ported.batchId, ported.start, ported.end, 'GS', keys.vcs, this.nowMs + rng.between(5_000, 30_000))) }
+      }
+      if (what === 1) return { kind: 'credit.cancel', tx: client.sign('credit.cancel', build.creditCancel({ batchId: ported.batchId, range: { start: ported.start, end: ported.start }, reason: 'simulated cancellation at GS' })) }
+      return { kind: 'credit.immobilise', tx: client.sign('credit.immobilise', build.creditImmobilise({ batchId: ported.batchId, range: { start: ported.end, end: ported.end }, reason: 'simulated hold at GS' })) }
+    }
+    const overlapping = this.nextImportSerial > 1 && rng.chance(0.2)
+    const size = rng.between(5, 30)
+    const start = overlapping ? Math.max(1, this.nextImportSerial - rng.between(1, 5)) : this.nextImportSerial
+    if (!overlapping) this.nextImportSerial += size
+    return { kind: overlapping ? 'batch.import (overlapping)' : 'batch.import', tx: client.sign('batch.import', build.batchImport({ registry: 'GS', origin: IMPORT_ORIGIN, projectId: GS_PROJECT_ID, space: IMPORT_ORIGIN, serialStart: start, serialEnd: start + size - 1, to: rng.pick(holders) })) }
   }
 
   /** The bank mints into holders' accounts (now and then its own) and burns, sometimes more than it holds. */
@@ -339,7 +423,7 @@ export class Workload {
 
   async tick(nowMs: number, nodes: SimNode[]): Promise<void> {
     this.nowMs = nowMs
-    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.rng)
+    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.portClients.has(client) ? this.portRng : this.rng)
   }
 
   stopCreating(): void {
