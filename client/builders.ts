@@ -9,6 +9,8 @@ import type {
   CreditLockBody,
   CreditRetireBody,
   CreditTransferBody,
+  OfftakeTerms,
+  RegistryCode,
   SwapTerms,
   TradeOfferBody,
   ProjectRegisterBody,
@@ -143,4 +145,27 @@ export function projectAttest(input: ProjectAttestBody): ProjectAttestBody {
 export function creditRetirePrivate(input: Selection & { beneficiary: string; purpose?: string; reason?: string; retiredOn?: string }): { body: CreditRetirePrivateBody; salt: string; commitment: string } {
   const { salt, commitment } = commitBeneficiary(input.beneficiary)
   return { body: { ...selection(input), beneficiaryCommitment: commitment, purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }, salt, commitment }
+}
+
+/**
+ * The terms of an offtake / prepayment agreement, for the developer to sign (signOfftake in client/keys.ts) and the
+ * financier to send: `quantity` tonnes of (registry, projectId) by `dueAtMs` at `pricePerTonne` minor units, of which
+ * `prepaid` (default 0) is paid at once; the terms can be agreed until `expiresAtMs` (default: dueAtMs).
+ */
+export function offtakeTerms(input: { financier: string; developer: string; registry: RegistryCode; projectId: string; quantity: number; pricePerTonne: number; currency: string; prepaid?: number; dueAtMs: number; expiresAtMs?: number }): OfftakeTerms {
+  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1) throw new RangeError(`an offtake quantity is a positive integer of tonnes, got ${String(input.quantity)}`)
+  const prepaid = input.prepaid ?? 0
+  if (!Number.isSafeInteger(prepaid) || prepaid < 0) throw new RangeError(`a prepaid amount is a non-negative integer of minor units, got ${String(prepaid)}`)
+  return {
+    financier: input.financier,
+    developer: input.developer,
+    registry: input.registry,
+    projectId: input.projectId,
+    quantity: input.quantity,
+    pricePerTonne: minorUnits(input.pricePerTonne),
+    currency: input.currency,
+    prepaid,
+    dueAtMs: input.dueAtMs,
+    expiresAtMs: input.expiresAtMs ?? input.dueAtMs,
+  }
 }

@@ -4,7 +4,7 @@ import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, swapSignBytes, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, offtakeSignBytes, swapSignBytes, type OfftakeAgreeBody, type OfftakeTerms, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
 
 ed.hashes.sha512 = sha512
 
@@ -89,4 +89,17 @@ export function signTx<K extends TxKind>(keyPair: KeyPair, chainId: string, kind
 /** The seller's half of a swap: its signature over the terms (swapSignBytes), ready for the buyer to send. */
 export function signSwap(seller: KeyPair, chainId: string, terms: SwapTerms): TradeSwapBody {
   return { ...terms, range: terms.range === null ? null : { start: terms.range.start, end: terms.range.end }, sellerSignature: sign(swapSignBytes(chainId, terms), seller.secretKey) }
+}
+
+/**
+ * The developer's half of an offtake agreement: its signature over the terms (offtakeSignBytes), ready for the
+ * financier to send as offtake.agree. The agreement's id is offtakeIdOf(chainId, terms).
+ */
+export function signOfftake(developer: KeyPair, chainId: string, terms: OfftakeTerms): OfftakeAgreeBody {
+  return { ...terms, developerSignature: sign(offtakeSignBytes(chainId, terms), developer.secretKey) }
+}
+
+/** The id an offtake agreement of these terms has on this chain (GET /offtakes/:id): hex of its sign bytes. */
+export function offtakeIdOf(chainId: string, terms: OfftakeTerms): string {
+  return bytesToHex(offtakeSignBytes(chainId, terms))
 }

@@ -105,6 +105,7 @@ export const DOMAIN_TX = 'tonne/tx/v1'
 export const DOMAIN_VOTE = 'tonne/vote/v1'
 export const DOMAIN_PROPOSAL = 'tonne/proposal/v1'
 export const DOMAIN_SWAP = 'tonne/swap/v1'
+export const DOMAIN_OFFTAKE = 'tonne/offtake/v1'
 
 // ---------------------------------------------------------------------------------------------------------
 // Registries, roles and accounts.
@@ -142,6 +143,8 @@ export const TX_KINDS = [
   'project.rate',
   'project.attest',
   'credit.retire-private',
+  // Financing: an offtake / prepayment agreement between a financier and a project developer (node/ledger/offtakes.ts).
+  'offtake.agree',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -388,6 +391,54 @@ export interface CreditRetirePrivateBody extends CreditSelection {
   retiredOn: string
 }
 
+// Financing: offtake / prepayment (node/ledger/offtakes.ts). Money is integer minor units, quantities whole tonnes.
+
+/**
+ * What a financier and a project developer agree (offtakeSignBytes): the developer delivers `quantity` tonnes from
+ * the next batches the registry issues to it for (registry, projectId), by `dueAtMs` (a block time), at
+ * `pricePerTonne` minor units of `currency`; the financier pays `prepaid` (at most quantity x pricePerTonne) at once
+ * and the rest as tonnes are delivered, out of an escrow funded at agreement. The terms may be agreed in blocks up
+ * to `expiresAtMs`.
+ */
+export interface OfftakeTerms {
+  financier: AccountId
+  developer: AccountId
+  registry: RegistryCode
+  projectId: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  prepaid: number
+  dueAtMs: number
+  expiresAtMs: number
+}
+
+/**
+ * An offtake agreement signed by both parties: the financier sends it (and signs the transaction), the developer's
+ * ed25519 signature over offtakeSignBytes(chainId, terms) travels inside. The agreement's id is the hex of those sign
+ * bytes; the same terms are agreed at most once.
+ */
+export interface OfftakeAgreeBody extends OfftakeTerms {
+  developerSignature: Uint8Array
+}
+
+/** The bytes a developer signs for an offtake agreement: a domain-separated hash of the chain id and the terms. */
+export function offtakeSignBytes(chainId: string, terms: OfftakeTerms): Uint8Array {
+  const fields = {
+    financier: terms.financier,
+    developer: terms.developer,
+    registry: terms.registry,
+    projectId: terms.projectId,
+    quantity: terms.quantity,
+    pricePerTonne: terms.pricePerTonne,
+    currency: terms.currency,
+    prepaid: terms.prepaid,
+    dueAtMs: terms.dueAtMs,
+    expiresAtMs: terms.expiresAtMs,
+  }
+  return hash(concatBytes(domain(DOMAIN_OFFTAKE, chainId), encode(fields)))
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -410,6 +461,7 @@ export interface TxBodies {
   'project.rate': ProjectRateBody
   'project.attest': ProjectAttestBody
   'credit.retire-private': CreditRetirePrivateBody
+  'offtake.agree': OfftakeAgreeBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -551,6 +603,13 @@ export const RESULT_CODES = {
   STALE_RATING: 30,
   /** The verifier already attested a data set with this dataHash for the project. */
   DUPLICATE_ATTESTATION: 31,
+  // 42-46: offtake / prepayment (node/ledger/offtakes.ts).
+  /** Offtake terms past their expiresAtMs, or already agreed (the same signed terms agree at most once). */
+  OFFTAKE_NOT_VALID: 42,
+  /** The prepaid amount is more than quantity x pricePerTonne. */
+  PREPAID_EXCEEDS_PRICE: 43,
+  /** The sender is not the party the transaction needs (the financier of the terms or of the agreement). */
+  NOT_OFFTAKE_PARTY: 44,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 

@@ -37,6 +37,7 @@ import { projectRegister } from './project-register.ts'
 import { projectRate } from './project-rate.ts'
 import { projectAttest } from './project-attest.ts'
 import { creditRetirePrivate } from './credit-retire-private.ts'
+import { offtakeAgree } from './offtake-agree.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -64,6 +65,7 @@ export const RULES: Rules = {
   'project.rate': projectRate,
   'project.attest': projectAttest,
   'credit.retire-private': creditRetirePrivate,
+  'offtake.agree': offtakeAgree,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

@@ -1,5 +1,7 @@
 // Rule batch.issue: a registry account issues a batch of credits with serials [serialStart, serialEnd] in a
-// numbering space, for a registered project of its registry.
+// numbering space, for a registered project of its registry. In the same transaction, the new credits are
+// delivered to the open offtake agreements of their recipient as developer of the project (offtakes.ts:
+// deliverOfftakes, oldest agreement first, lowest serials first), which pay it out of their escrow.
 //
 // Rejections, in order of precedence:
 //   INVALID_BODY     schema (validate.ts), including a space that is not `${registry}` or `${registry}/<segment>`
@@ -18,6 +20,7 @@ import { requireRegistry } from './accounts.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { putHolding } from './holdings.ts'
+import { deliverOfftakes } from './offtakes.ts'
 import { encodeRecord, keys, readRange, type BatchRecord, type SpaceRangeRecord } from './keys.ts'
 import { ok, reject } from './result.ts'
 import type { StateReader } from '../state/view.ts'
@@ -88,5 +91,6 @@ export async function batchIssue(context: RuleContext, body: BatchIssueBody): Pr
     to: owner,
     details: { originalSerial: body.originalSerial },
   })
-  return ok(`issued batch ${batchId}: ${body.serialEnd - body.serialStart + 1} units to ${owner}`)
+  const delivered = await deliverOfftakes(context, batch)
+  return ok(`issued batch ${batchId}: ${body.serialEnd - body.serialStart + 1} units to ${owner}${delivered > 0 ? `, ${delivered} of them delivered to offtake agreements` : ''}`)
 }

@@ -184,6 +184,21 @@ const creditRetirePrivateSchema = z
   .strictObject({ ...selectionFields, beneficiaryCommitment: sha256Hex, purpose: text, reason: text, retiredOn: text })
   .check(checkSelection)
 
+// Offtake / prepayment (offtake-agree.ts): quantities are whole tonnes, money integer minor units.
+const offtakeAgreeSchema = z.strictObject({
+  financier: accountId,
+  developer: accountId,
+  registry,
+  projectId: identifier,
+  quantity: z.int().positive().max(SERIAL_MAX),
+  pricePerTonne,
+  currency,
+  prepaid: z.int().nonnegative().max(CASH_AMOUNT_MAX),
+  dueAtMs: z.int().positive(),
+  expiresAtMs: z.int().positive(),
+  developerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
+})
+
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
   'batch.issue': batchIssueSchema,
@@ -205,6 +220,7 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.rate': projectRateSchema,
   'project.attest': projectAttestSchema,
   'credit.retire-private': creditRetirePrivateSchema,
+  'offtake.agree': offtakeAgreeSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }
