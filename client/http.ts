@@ -238,6 +238,21 @@ export class TonneClient {
     return this.request('GET', `/cash/${encodeURIComponent(currency)}`)
   }
 
+  /** An offtake agreement with its deliveries; HttpError 404 UNKNOWN_OFFTAKE when there is none with that id. */
+  offtake(offtakeId: string): Promise<OfftakeView> {
+    return this.request('GET', `/offtakes/${encodeURIComponent(offtakeId)}`)
+  }
+
+  /** Offtake agreements the account is financier or developer of, oldest first (`next` is the cursor for `after`). */
+  offtakesOf(id: string, page: { limit?: number; after?: string } = {}): Promise<{ account: string; offtakes: OfftakeRecordView[]; next: string | null }> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/offtakes${pageQuery(page)}`)
+  }
+
+  /** Offtake agreements on a project, oldest first; HttpError 404 UNKNOWN_PROJECT for an unregistered project. */
+  projectOfftakes(registry: string, projectId: string, page: { limit?: number; after?: string } = {}): Promise<{ registry: string; projectId: string; offtakes: OfftakeRecordView[]; next: string | null }> {
+    return this.request('GET', `/projects/${encodeURIComponent(registry)}/${encodeURIComponent(projectId)}/offtakes${pageQuery(page)}`)
+  }
+
   /** A page of projects in key order; pass the answer's `next` as `after` for the next page. */
   projects(page: { limit?: number; after?: string } = {}): Promise<unknown> {
     return this.request('GET', `/projects${pageQuery(page)}`)
@@ -424,4 +439,38 @@ export interface PrivateRetirementView {
   height: number
   timeMs: number
   events: { batchId: string; seq: number; type: string; range: { start: number; end: number }; from: string | null; to: string | null; by: string; txId: string; details: Record<string, string> }[]
+}
+
+/** An offtake agreement (node/ledger/keys.ts OfftakeRecord); money in integer minor units, quantities in tonnes. */
+export interface OfftakeRecordView {
+  id: string
+  financier: string
+  developer: string
+  registry: string
+  projectId: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  prepaid: number
+  dueAtMs: number
+  expiresAtMs: number
+  status: 'open' | 'delivered' | 'defaulted'
+  delivered: number
+  paidOnDelivery: number
+  escrowed: number
+  deliveries: number
+  shortfall: number
+  prepaidUncovered: number
+  refunded: number
+  createdHeight: number
+  createdTimeMs: number
+  createdTxIndex: number
+  txId: string
+  closedHeight: number
+  closedTimeMs: number
+}
+
+export interface OfftakeView extends OfftakeRecordView {
+  deliveryRecords: { offtakeId: string; seq: number; batchId: string; range: { start: number; end: number }; units: number; payment: number; height: number; timeMs: number; txIndex: number; txId: string }[]
+  deliveriesTruncated: boolean
 }
