@@ -8,7 +8,7 @@
 import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
 import { sha256 } from '@noble/hashes/sha2.js'
 import * as build from '../../client/builders.ts'
-import { bytesToHex, encodeSignedTx, encodeTx, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, offtakeSignBytes, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
 import { createSigner } from '../../node/crypto/sign.ts'
 import { Rng, type Scheduler } from './scheduler.ts'
 import type { SimNode } from './node.ts'
@@ -156,6 +156,8 @@ export class Workload {
   private readonly qualityRng: Rng
   private readonly qualityClients = new Set<Client>()
   private readonly privateRetirements: boolean
+  /** Offtake agreements draw from their own stream, so that they shift the other clients' draws little. */
+  private readonly offtakeRng: Rng
 
   constructor(
     private readonly genesis: Genesis,
@@ -168,6 +170,8 @@ export class Workload {
     const chainId = genesis.chainId
     this.privateRetirements = qualityKeys !== undefined
     const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
+    const firstHolder = holderKeys[0]?.publicKey ?? new Uint8Array(4)
+    this.offtakeRng = new Rng(new DataView(firstHolder.buffer, firstHolder.byteOffset).getUint32(0) ^ 1)
     const bankId = bytesToHex(bankKey.publicKey)
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
     const bank = new Client('bank', bankKey, (client) => this.bankTx(client, holders), chainId)
@@ -301,8 +305,34 @@ export class Workload {
     return null
   }
 
+  /**
+   * An offtake agreement the holder (financier) makes with another holder (developer) on the simulated project: small
+   * enough to be funded mostly, due a few seconds ahead, so that some are delivered by the registry's next batches to
+   * that holder and others default at their due date. Both sign (the workload holds every holder's key).
+   */
+  private offtakeTx(client: Client, self: string): { kind: string; tx: SignedTxWithId } {
+    const rng = this.offtakeRng
+    const developer = rng.pick(this.holderKeys.filter((key) => bytesToHex(key.publicKey) !== self))
+    const quantity = rng.between(1, 25)
+    const pricePerTonne = rng.between(1, 60)
+    const terms = build.offtakeTerms({
+      financier: self,
+      developer: bytesToHex(developer.publicKey),
+      registry: 'VCS',
+      projectId: PROJECT_ID,
+      quantity,
+      pricePerTonne,
+      currency: rng.pick(CASH_CURRENCIES),
+      prepaid: rng.chance(0.3) ? 0 : rng.between(0, quantity * pricePerTonne),
+      dueAtMs: this.nowMs + rng.between(2_000, 12_000),
+      expiresAtMs: this.nowMs + rng.between(1_000, 6_000),
+    })
+    return { kind: 'offtake.agree', tx: client.sign('offtake.agree', { ...terms, developerSignature: createSigner(developer.secretKey)(offtakeSignBytes(this.genesis.chainId, terms)) }) }
+  }
+
   private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
+    if (this.registered && this.offtakeRng.chance(0.06)) return this.offtakeTx(client, bytesToHex(client.key.publicKey))
     if (rng.chance(0.3)) return this.holderCashTx(client, others, bankId)
     if (this.batches.length === 0) return null
     const self = bytesToHex(client.key.publicKey)
