@@ -1,7 +1,7 @@
 // The `tonne` command line.
 import { Command, InvalidArgumentError } from 'commander'
 import { readFileSync } from 'node:fs'
-import { generateKeyPair, offtakeIdOf, readKeyFile, signOfftake, signSwap, writeKeyFile } from '../client/keys.ts'
+import { generateKeyPair, offtakeIdOf, readKeyFile, signOfftake, signOfftakeCancel, signSwap, writeKeyFile } from '../client/keys.ts'
 import { HttpError, Signer, TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import { bytesToHex, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
@@ -427,6 +427,17 @@ export function buildProgram(): Command {
       const terms = build.offtakeTerms({ financier: s.accountId, developer: bytesToHex(developer.publicKey), registry: options.registry, projectId: options.projectId, quantity: options.quantity, pricePerTonne: options.price, currency: options.currency, prepaid: options.prepaid, dueAtMs: options.due, ...(options.until === undefined ? {} : { expiresAtMs: options.until }) })
       return { ...(await s.send('offtake.agree', signOfftake(developer, s.chainId, terms), options.wait ? { wait: 'commit' } : {})), offtakeId: offtakeIdOf(s.chainId, terms) }
     })
+  })
+
+  addTxOptions(
+    tx
+      .command('cancel-offtake')
+      .description('end an open offtake agreement both parties sign: --key is the financier (who sends it and gets the escrow back), --developer-key the developer (who co-signs and pays back --refund)')
+      .requiredOption('--developer-key <file>', "the developer's key file")
+      .requiredOption('--offtake <id>', 'offtake id (printed by tonne tx offtake)', hexId)
+      .option('--refund <n>', 'what the developer pays back, integer minor units', integer, 0),
+  ).action(async (options: TxOptions & { developerKey: string; offtake: string; refund: number }) => {
+    await sendAndPrint(options, (s) => s.send('offtake.cancel', signOfftakeCancel(readKeyFile(options.developerKey), s.chainId, { offtakeId: options.offtake, refund: options.refund }), options.wait ? { wait: 'commit' } : {}))
   })
 
   addTxOptions(

@@ -454,7 +454,7 @@ export interface OfftakeRecordView {
   prepaid: number
   dueAtMs: number
   expiresAtMs: number
-  status: 'open' | 'delivered' | 'defaulted'
+  status: 'open' | 'delivered' | 'defaulted' | 'cancelled'
   delivered: number
   paidOnDelivery: number
   escrowed: number
@@ -462,6 +462,7 @@ export interface OfftakeRecordView {
   shortfall: number
   prepaidUncovered: number
   refunded: number
+  developerRefund: number
   createdHeight: number
   createdTimeMs: number
   createdTxIndex: number

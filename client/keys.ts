@@ -4,7 +4,7 @@ import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, offtakeSignBytes, swapSignBytes, type OfftakeAgreeBody, type OfftakeTerms, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, offtakeCancelSignBytes, offtakeSignBytes, swapSignBytes, type OfftakeAgreeBody, type OfftakeCancelBody, type OfftakeTerms, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
 
 ed.hashes.sha512 = sha512
 
@@ -102,4 +102,9 @@ export function signOfftake(developer: KeyPair, chainId: string, terms: OfftakeT
 /** The id an offtake agreement of these terms has on this chain (GET /offtakes/:id): hex of its sign bytes. */
 export function offtakeIdOf(chainId: string, terms: OfftakeTerms): string {
   return bytesToHex(offtakeSignBytes(chainId, terms))
+}
+
+/** The developer's half of an offtake cancellation: its signature over the id and the refund it pays back. */
+export function signOfftakeCancel(developer: KeyPair, chainId: string, cancel: { offtakeId: string; refund: number }): OfftakeCancelBody {
+  return { offtakeId: cancel.offtakeId, refund: cancel.refund, developerSignature: sign(offtakeCancelSignBytes(chainId, cancel), developer.secretKey) }
 }

@@ -106,6 +106,7 @@ export const DOMAIN_VOTE = 'tonne/vote/v1'
 export const DOMAIN_PROPOSAL = 'tonne/proposal/v1'
 export const DOMAIN_SWAP = 'tonne/swap/v1'
 export const DOMAIN_OFFTAKE = 'tonne/offtake/v1'
+export const DOMAIN_OFFTAKE_CANCEL = 'tonne/offtake-cancel/v1'
 
 // ---------------------------------------------------------------------------------------------------------
 // Registries, roles and accounts.
@@ -145,6 +146,7 @@ export const TX_KINDS = [
   'credit.retire-private',
   // Financing: an offtake / prepayment agreement between a financier and a project developer (node/ledger/offtakes.ts).
   'offtake.agree',
+  'offtake.cancel',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -439,6 +441,23 @@ export function offtakeSignBytes(chainId: string, terms: OfftakeTerms): Uint8Arr
   return hash(concatBytes(domain(DOMAIN_OFFTAKE, chainId), encode(fields)))
 }
 
+/**
+ * Both parties end an open offtake agreement before its due date: the financier sends it, the developer's signature
+ * over offtakeCancelSignBytes(chainId, { offtakeId, refund }) travels inside. The escrow returns to the financier
+ * and the developer pays back `refund` (minor units, 0 for none: whatever the two agreed, e.g. the prepayment not
+ * covered by deliveries).
+ */
+export interface OfftakeCancelBody {
+  offtakeId: string
+  refund: number
+  developerSignature: Uint8Array
+}
+
+/** The bytes a developer signs to cancel an offtake agreement, with the refund it pays. */
+export function offtakeCancelSignBytes(chainId: string, cancel: Pick<OfftakeCancelBody, 'offtakeId' | 'refund'>): Uint8Array {
+  return hash(concatBytes(domain(DOMAIN_OFFTAKE_CANCEL, chainId), encode({ offtakeId: cancel.offtakeId, refund: cancel.refund })))
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -462,6 +481,7 @@ export interface TxBodies {
   'project.attest': ProjectAttestBody
   'credit.retire-private': CreditRetirePrivateBody
   'offtake.agree': OfftakeAgreeBody
+  'offtake.cancel': OfftakeCancelBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -610,6 +630,10 @@ export const RESULT_CODES = {
   PREPAID_EXCEEDS_PRICE: 43,
   /** The sender is not the party the transaction needs (the financier of the terms or of the agreement). */
   NOT_OFFTAKE_PARTY: 44,
+  /** No offtake agreement with that id. */
+  UNKNOWN_OFFTAKE: 45,
+  /** The offtake agreement is no longer open (delivered, defaulted or cancelled). */
+  OFFTAKE_CLOSED: 46,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 

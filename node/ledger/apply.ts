@@ -38,6 +38,7 @@ import { projectRate } from './project-rate.ts'
 import { projectAttest } from './project-attest.ts'
 import { creditRetirePrivate } from './credit-retire-private.ts'
 import { offtakeAgree } from './offtake-agree.ts'
+import { offtakeCancel } from './offtake-cancel.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -66,6 +67,7 @@ export const RULES: Rules = {
   'project.attest': projectAttest,
   'credit.retire-private': creditRetirePrivate,
   'offtake.agree': offtakeAgree,
+  'offtake.cancel': offtakeCancel,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

@@ -86,7 +86,7 @@ export const PREFIX = {
   privateRetirement: 'privateretirement/',
   /**
    * offtake/<offtakeId> -> OfftakeRecord: an offtake agreement (node/ledger/offtakes.ts), kept for good with its status
-   * (open, delivered, defaulted). The id is the hex of offtakeSignBytes (client/wire.ts), 64 lowercase hex.
+   * (open, delivered, defaulted, cancelled). The id is the hex of offtakeSignBytes (client/wire.ts), 64 lowercase hex.
    */
   offtake: 'offtake/',
   /**
@@ -317,7 +317,7 @@ export interface PrivateRetirementRecord {
   timeMs: number
 }
 
-export const OFFTAKE_STATUSES = ['open', 'delivered', 'defaulted'] as const
+export const OFFTAKE_STATUSES = ['open', 'delivered', 'defaulted', 'cancelled'] as const
 export type OfftakeStatus = (typeof OFFTAKE_STATUSES)[number]
 
 /**
@@ -348,17 +348,19 @@ export interface OfftakeRecord {
   escrowed: number
   /** How many deliveries (offtakedelivery/<id>/<seq>) it has. */
   deliveries: number
-  /** Defaulted: quantity - delivered. 0 otherwise. */
+  /** Defaulted or cancelled: quantity - delivered (tonnes never delivered). 0 otherwise. */
   shortfall: number
-  /** Defaulted: the prepayment not covered by delivered tonnes, max(0, prepaid - delivered x pricePerTonne). */
+  /** Defaulted or cancelled: the prepayment not covered by delivered tonnes, max(0, prepaid - delivered x pricePerTonne). */
   prepaidUncovered: number
-  /** Defaulted: escrow returned to the financier. */
+  /** Defaulted or cancelled: escrow returned to the financier. */
   refunded: number
+  /** Cancelled: what the developer paid back to the financier (offtake.cancel's refund). 0 otherwise. */
+  developerRefund: number
   createdHeight: number
   createdTimeMs: number
   createdTxIndex: number
   txId: string
-  /** Height and block time it became delivered or defaulted; 0 while open. */
+  /** Height and block time it became delivered, defaulted or cancelled; 0 while open. */
   closedHeight: number
   closedTimeMs: number
 }

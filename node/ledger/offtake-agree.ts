@@ -67,6 +67,7 @@ export async function offtakeAgree(context: RuleContext, body: OfftakeAgreeBody)
     shortfall: 0,
     prepaidUncovered: 0,
     refunded: 0,
+    developerRefund: 0,
     createdHeight: context.height,
     createdTimeMs: context.timeMs,
     createdTxIndex: context.txIndex,

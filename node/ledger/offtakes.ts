@@ -23,6 +23,10 @@
 // outside the ledger. A block whose time is at dueAtMs still delivers; deliveries skip an agreement past its due
 // date that the boundary has not yet defaulted (more than DEFAULTED_OFFTAKES_PER_BLOCK_MAX due at once).
 //
+// Cancellation (offtake-cancel.ts): both parties end an open agreement (the financier sends it, the developer
+// co-signs): the escrow returns to the financier and the developer pays back the refund they agreed; the record keeps
+// the shortfall and the uncovered prepayment like a default does, and the refund.
+//
 // Offtake deliveries are not DvP trades: they are not written as trade/ records and do not enter GET /prices, whose
 // figures are spot prices. An offtake price was fixed at agreement, possibly years before the delivery, and includes
 // the financing (the prepayment); the agreement and its deliveries are queryable instead (GET /offtakes/:id).
@@ -59,12 +63,12 @@ export function escrowRequired(record: Pick<OfftakeRecord, 'quantity' | 'pricePe
   return record.quantity * record.pricePerTonne - Math.max(record.prepaid, record.delivered * record.pricePerTonne)
 }
 
-function writeOfftake(view: StateView, record: OfftakeRecord): void {
+export function writeOfftake(view: StateView, record: OfftakeRecord): void {
   view.put(keys.offtake(record.id), encodeRecord(record))
 }
 
-/** Removes a closing agreement from the indexes of open ones (delivery and default). */
-function closeIndexes(view: StateView, record: OfftakeRecord): void {
+/** Removes a closing agreement from the indexes of open ones (delivery, default, cancellation). */
+export function closeIndexes(view: StateView, record: OfftakeRecord): void {
   view.del(keys.offtakeOpen(record.registry, record.projectId, record.developer, record.createdHeight, record.createdTxIndex))
   view.del(keys.offtakeDue(record.dueAtMs, record.id))
 }

@@ -199,6 +199,12 @@ const offtakeAgreeSchema = z.strictObject({
   developerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
 })
 
+const offtakeCancelSchema = z.strictObject({
+  offtakeId: z.string().regex(/^[0-9a-f]{64}$/, 'must be an offtake id: 64 lowercase hex characters'),
+  refund: z.int().nonnegative().max(CASH_AMOUNT_MAX),
+  developerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
+})
+
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
   'batch.issue': batchIssueSchema,
@@ -221,6 +227,7 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.attest': projectAttestSchema,
   'credit.retire-private': creditRetirePrivateSchema,
   'offtake.agree': offtakeAgreeSchema,
+  'offtake.cancel': offtakeCancelSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

@@ -1,17 +1,18 @@
 // Property test of offtakes: random sequences of mints to two financiers, offtake agreements (funded or not, with
 // random prepayments and due dates) with two developers, batch issuances of random sizes to the developers or to
-// someone else, and empty blocks that let due dates pass. After every block:
+// someone else, cancellations with random refunds, and empty blocks that let due dates pass. After every block:
 // - cash is conserved: per currency supply = sum of balances + escrow, and the escrow total is the sum of the open
 //   agreements' escrows; each developer holds exactly what its agreements paid it (prepaid + paid on delivery), each
-//   financier what it was minted minus what its agreements took (prepaid + paid on delivery + still escrowed);
-// - each agreement: delivered + outstanding (open) or + shortfall (defaulted) = quantity, delivered = the sum of its
+//   financier what it was minted minus what its agreements took (prepaid + paid on delivery + still escrowed), both
+//   net of the refunds of cancellations;
+// - each agreement: delivered + outstanding (open) or + shortfall (defaulted, cancelled) = quantity, delivered = the sum of its
 //   delivery records, escrow = quantity x price - max(prepaid, delivered x price) while open and 0 once closed,
 //   paid on delivery = max(0, delivered x price - prepaid), and none is open after its due date;
 // - the financier holds every serial delivered to it (nothing else moves credits here);
 // and replaying the same sequence on a fresh ledger gives the same app hash.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { keyPairFromSecret, signOfftake } from '../../client/keys.ts'
+import { keyPairFromSecret, offtakeIdOf, signOfftake, signOfftakeCancel } from '../../client/keys.ts'
 import { bytesToHex, type Tx } from '../../client/wire.ts'
 import { escrowOf, supplyOf } from '../../node/ledger/cash.ts'
 import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
@@ -28,6 +29,7 @@ type Command =
   | { kind: 'agree'; financier: number; developer: number; currency: number; quantity: number; price: number; prepaidPermille: number; dueBlocks: number }
   | { kind: 'issue'; to: number; size: number }
   | { kind: 'wait'; blocks: number }
+  | { kind: 'cancel'; agreement: number; refund: number }
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('mint' as const), financier: fc.integer({ min: 0, max: 1 }), currency: fc.integer({ min: 0, max: 1 }), amount: fc.integer({ min: 1, max: 200_000 }) }) },
@@ -45,11 +47,12 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   // Mostly to a developer (0, 1), sometimes to someone else (2), who has no agreement.
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('issue' as const), to: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 1, arbitrary: fc.constant(2) }), size: fc.integer({ min: 1, max: 80 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('issue' as const), to: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 1, arbitrary: fc.constant(2) }), size: fc.integer({ min: 1, max: 25 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), blocks: fc.integer({ min: 1, max: 6 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), agreement: fc.nat(), refund: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }) }) }) },
 )
 
-async function check(ledger: TestLedger, minted: Map<string, number>): Promise<void> {
+async function check(ledger: TestLedger, minted: Map<string, number>, outcomes: Set<string>): Promise<void> {
   const agreements = (await readRange<OfftakeRecord>(ledger.state, prefixRange(PREFIX.offtake))).map(([, record]) => record)
   const balances = new Map((await readRange<number>(ledger.state, prefixRange(PREFIX.balance))).map(([key, amount]) => [key.slice(PREFIX.balance.length), amount]))
   const balance = (account: string, currency: string): number => balances.get(`${account}/${currency}`) ?? 0
@@ -60,11 +63,11 @@ async function check(ledger: TestLedger, minted: Map<string, number>): Promise<v
     expect((await supplyOf(ledger.state, currency)).supply, `${currency}: supply = balances + escrow`).toBe(sum + escrow)
     expect(agreements.filter((record) => record.currency === currency).reduce((total, record) => total + record.escrowed, 0), `${currency}: escrow total`).toBe(escrow)
     for (const developer of DEVELOPERS) {
-      const paid = agreements.filter((record) => record.developer === developer.id && record.currency === currency).reduce((total, record) => total + record.prepaid + record.paidOnDelivery, 0)
+      const paid = agreements.filter((record) => record.developer === developer.id && record.currency === currency).reduce((total, record) => total + record.prepaid + record.paidOnDelivery - record.developerRefund, 0)
       expect(balance(developer.id, currency), `${developer.name} ${currency}`).toBe(paid)
     }
     for (const financier of FINANCIERS) {
-      const spent = agreements.filter((record) => record.financier === financier.id && record.currency === currency).reduce((total, record) => total + record.prepaid + record.paidOnDelivery + record.escrowed, 0)
+      const spent = agreements.filter((record) => record.financier === financier.id && record.currency === currency).reduce((total, record) => total + record.prepaid + record.paidOnDelivery + record.escrowed - record.developerRefund, 0)
       expect(balance(financier.id, currency), `${financier.name} ${currency}`).toBe((minted.get(`${financier.id}/${currency}`) ?? 0) - spent)
     }
   }
@@ -75,6 +78,7 @@ async function check(ledger: TestLedger, minted: Map<string, number>): Promise<v
     expect(record.paidOnDelivery).toBe(Math.max(0, record.delivered * record.pricePerTonne - record.prepaid))
     expect(deliveries.reduce((total, delivery) => total + delivery.payment, 0)).toBe(record.paidOnDelivery)
     if (record.status === 'open') {
+      if (record.delivered > 0) outcomes.add('status open (partly delivered)')
       expect(record.delivered).toBeLessThan(record.quantity)
       expect(record.escrowed).toBe(record.quantity * record.pricePerTonne - Math.max(record.prepaid, record.delivered * record.pricePerTonne))
       expect(record.dueAtMs, 'no agreement stays open after its due date').toBeGreaterThanOrEqual(ledger.timeMs)
@@ -82,7 +86,8 @@ async function check(ledger: TestLedger, minted: Map<string, number>): Promise<v
       expect(record.escrowed).toBe(0)
       expect(record.delivered + record.shortfall).toBe(record.quantity)
       if (record.status === 'delivered') expect(record.shortfall).toBe(0)
-      else expect(record.refunded).toBe(record.quantity * record.pricePerTonne - Math.max(record.prepaid, record.delivered * record.pricePerTonne))
+      if (record.status !== 'cancelled') expect(record.developerRefund).toBe(0)
+      if (record.status !== 'delivered') expect(record.refunded).toBe(record.quantity * record.pricePerTonne - Math.max(record.prepaid, record.delivered * record.pricePerTonne))
     }
     for (const delivery of deliveries) {
       for (const holding of await holdingsOverlapping(ledger.state, delivery.batchId, delivery.range)) expect(holding.owner).toBe(record.financier)
@@ -96,6 +101,7 @@ async function run(commands: Command[]): Promise<{ appHash: string; outcomes: Se
   const minted = new Map<string, number>()
   const outcomes = new Set<string>()
   let nextSerial = 1
+  const agreed: { id: string; financier: TestAccount; developer: number }[] = []
   for (const entry of commands) {
     if (entry.kind === 'wait') {
       for (let block = 0; block < entry.blocks; block += 1) await ledger.block([])
@@ -124,6 +130,12 @@ async function run(commands: Command[]): Promise<{ appHash: string; outcomes: Se
           expiresAtMs: ledger.timeMs + 10_000 + ledger.height,
         }
         tx = ledger.tx(financier, 'offtake.agree', signOfftake(developerKeys[entry.developer] as (typeof developerKeys)[number], GENESIS.chainId, terms))
+        onOk = () => void agreed.push({ id: offtakeIdOf(GENESIS.chainId, terms), financier, developer: entry.developer })
+      } else if (entry.kind === 'cancel') {
+        // One of the last three agreements (older ones are mostly closed already).
+        const target = agreed[agreed.length - 1 - (entry.agreement % Math.min(3, Math.max(1, agreed.length)))]
+        if (target === undefined) continue
+        tx = ledger.tx(target.financier, 'offtake.cancel', signOfftakeCancel(developerKeys[target.developer] as (typeof developerKeys)[number], GENESIS.chainId, { offtakeId: target.id, refund: entry.refund }))
       } else {
         const to = entry.to < 2 ? (DEVELOPERS[entry.to] as TestAccount).id : BANK.id
         tx = ledger.tx(VERRA, 'batch.issue', issueBody({ space: 'VCS', serialStart: nextSerial, serialEnd: nextSerial + entry.size - 1, to }))
@@ -134,9 +146,9 @@ async function run(commands: Command[]): Promise<{ appHash: string; outcomes: Se
       outcomes.add(`${entry.kind} ${result?.name}`)
       if (result?.name === 'OK') onOk()
     }
-    await check(ledger, minted)
+    await check(ledger, minted, outcomes)
   }
-  for (const [, record] of await readRange<OfftakeRecord>(ledger.state, prefixRange(PREFIX.offtake))) outcomes.add(`status ${record.status}${record.status === 'open' && record.delivered > 0 ? ' (partly delivered)' : ''}`)
+  for (const [, record] of await readRange<OfftakeRecord>(ledger.state, prefixRange(PREFIX.offtake))) outcomes.add(`status ${record.status}`)
   return { appHash: bytesToHex(ledger.appHash), outcomes }
 }
 
@@ -154,6 +166,6 @@ describe('offtake property: random agreements, issuances and due dates', () => {
     )
     if (process.env.OFFTAKE_PROPERTY_DEBUG) console.log([...seen].sort())
     // The generator reaches deliveries, defaults, partly delivered agreements and the funding rejection.
-    for (const outcome of ['agree OK', 'agree INSUFFICIENT_FUNDS', 'issue OK', 'status delivered', 'status defaulted', 'status open (partly delivered)']) expect(seen, outcome).toContain(outcome)
+    for (const outcome of ['agree OK', 'agree INSUFFICIENT_FUNDS', 'issue OK', 'cancel OK', 'cancel OFFTAKE_CLOSED', 'cancel INSUFFICIENT_FUNDS', 'status delivered', 'status defaulted', 'status cancelled', 'status open (partly delivered)']) expect(seen, outcome).toContain(outcome)
   })
 })

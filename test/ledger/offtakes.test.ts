@@ -1,8 +1,9 @@
 // Offtake / prepayment: agreements both parties sign (every rejection), the prepayment and the escrow, delivery of
 // newly issued batches to the financier with payment out of the escrow (full, partial over two batches, two
-// agreements on one project, a batch for someone else), default at the due date with the escrow refunded.
+// agreements on one project, a batch for someone else), default at the due date with the escrow refunded, and
+// cancellation by both parties.
 import { describe, expect, it } from 'vitest'
-import { keyPairFromSecret, offtakeIdOf, signOfftake } from '../../client/keys.ts'
+import { keyPairFromSecret, offtakeIdOf, signOfftake, signOfftakeCancel } from '../../client/keys.ts'
 import { bytesToHex, type OfftakeTerms } from '../../client/wire.ts'
 import { balanceOf, escrowOf, supplyOf } from '../../node/ledger/cash.ts'
 import { batchHoldings, getOfftake, keys, offtakesOfAccount, offtakesOfProject, OFFTAKE_DURATION_MS_MAX, PREFIX, prefixRange, provenance, readOfftake, readRange, type EventRecord } from '../../node/ledger/index.ts'
@@ -231,5 +232,50 @@ describe('default at the due date', () => {
     expect(await readRange(ledger.state, prefixRange(PREFIX.offtakeDue))).toEqual([])
     expect(await ledger.state.get(keys.cashEscrow('USD'))).toBeUndefined()
     await expectCashConserved(ledger)
+  })
+})
+
+describe('offtake.cancel', () => {
+  async function agreed(): Promise<{ ledger: TestLedger; id: string }> {
+    const ledger = await market()
+    const offtake = terms(ledger)
+    await ledger.ok(MARKET, 'offtake.agree', signed(offtake))
+    return { ledger, id: offtakeIdOf(GENESIS.chainId, offtake) }
+  }
+
+  it('both parties end it: the escrow returns to the financier and the developer pays back the agreed refund', async () => {
+    const { ledger, id } = await agreed()
+    await issue(ledger, DEV, { serialStart: FIRST, serialEnd: FIRST + 49 })
+    // 50 t delivered, all within the 100,000 prepayment: nothing paid from the escrow (400,000).
+    await ledger.ok(MARKET, 'offtake.cancel', signOfftakeCancel(DEV_KEYS, GENESIS.chainId, { offtakeId: id, refund: 50_000 }))
+    expect(await readOfftake(ledger.state, id)).toMatchObject({ status: 'cancelled', delivered: 50, escrowed: 0, refunded: 400_000, developerRefund: 50_000, shortfall: 450, prepaidUncovered: 50_000, closedHeight: ledger.height })
+    expect(await balanceOf(ledger.state, MARKET.id, 'USD')).toBe(1_000_000 - 100_000 + 50_000)
+    expect(await balanceOf(ledger.state, DEV.id, 'USD')).toBe(50_000)
+    expect(await escrowOf(ledger.state, 'USD')).toBe(0)
+    expect(await readRange(ledger.state, prefixRange(PREFIX.offtakeOpen))).toEqual([])
+    expect(await readRange(ledger.state, prefixRange(PREFIX.offtakeDue))).toEqual([])
+    // The delivered tonnes stay with the financier; the next batch to the developer is the developer's.
+    const later = await issue(ledger, DEV, SECOND_BATCH)
+    expect((await batchHoldings(ledger.state, later)).map((holding) => holding.owner)).toEqual([DEV.id])
+    await expectCashConserved(ledger)
+    await ledger.rejected(MARKET, 'offtake.cancel', signOfftakeCancel(DEV_KEYS, GENESIS.chainId, { offtakeId: id, refund: 0 }), 'OFFTAKE_CLOSED')
+  })
+
+  it('rejects an unknown, foreign, closed, forged or unfunded cancellation and changes nothing', async () => {
+    const { ledger, id } = await agreed()
+    const good = signOfftakeCancel(DEV_KEYS, GENESIS.chainId, { offtakeId: id, refund: 0 })
+    await ledger.rejected(MARKET, 'offtake.cancel', signOfftakeCancel(DEV_KEYS, GENESIS.chainId, { offtakeId: 'f'.repeat(64), refund: 0 }), 'UNKNOWN_OFFTAKE')
+    await ledger.rejected(OUTSIDER, 'offtake.cancel', good, 'NOT_OFFTAKE_PARTY')
+    await ledger.rejected(MARKET, 'offtake.cancel', { ...good, refund: 1 }, 'BAD_COUNTERSIGNATURE')
+    await ledger.rejected(MARKET, 'offtake.cancel', signOfftakeCancel(DEV_KEYS, 'another-chain', { offtakeId: id, refund: 0 }), 'BAD_COUNTERSIGNATURE')
+    await ledger.rejected(MARKET, 'offtake.cancel', signOfftakeCancel(keyPairFromSecret(new Uint8Array(32).fill(0x44)), GENESIS.chainId, { offtakeId: id, refund: 0 }), 'BAD_COUNTERSIGNATURE')
+    await ledger.rejected(MARKET, 'offtake.cancel', signOfftakeCancel(DEV_KEYS, GENESIS.chainId, { offtakeId: id, refund: 100_001 }), 'INSUFFICIENT_FUNDS')
+    await ledger.rejected(MARKET, 'offtake.cancel', { ...good, refund: -1 }, 'INVALID_BODY')
+    await ledger.rejected(MARKET, 'offtake.cancel', { ...good, offtakeId: 'F'.repeat(64) }, 'INVALID_BODY')
+    // Defaulted agreements cannot be cancelled.
+    ledger.timeMs = (await readOfftake(ledger.state, id))!.dueAtMs
+    await ledger.block([])
+    expect(await readOfftake(ledger.state, id)).toMatchObject({ status: 'defaulted' })
+    await ledger.rejected(MARKET, 'offtake.cancel', good, 'OFFTAKE_CLOSED')
   })
 })
