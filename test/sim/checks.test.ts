@@ -43,8 +43,8 @@ describe('the workload', () => {
     const kinds = [...TX_KINDS]
     for (const kind of kinds) expect(outcomes[`${kind} OK`] ?? 0, `${kind} OK in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
     expect(Object.keys(outcomes).filter((key) => !key.endsWith(' OK')).length).toBeGreaterThan(3)
-    // Offtake agreements both delivered on issuance and defaulted at their due date.
-    for (const status of ['delivered', 'defaulted']) expect(outcomes[`offtake status ${status}`] ?? 0, `offtake status ${status} in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
+    // Offtake agreements delivered on issuance, defaulted at their due date and cancelled by both parties.
+    for (const status of ['delivered', 'defaulted', 'cancelled']) expect(outcomes[`offtake status ${status}`] ?? 0, `offtake status ${status} in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
   }, 240_000)
 })
 
