@@ -260,7 +260,8 @@ export interface EventRecord {
   /**
    * Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel);
    * lockId, and securedParty / expiresAtMs or reason (lock, release, seize, immobilise, mobilise); expired: 'true'
-   * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1).
+   * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1); offtakeId, pricePerTonne,
+   * currency and payment (offtake: serials of a new batch delivered to a financier, `by` the issuing registry).
    */
   details: Record<string, string>
 }

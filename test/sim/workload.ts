@@ -2,7 +2,9 @@
 // cash (USD, EUR) into the holders' accounts and burns what they pay back to it, and holders that transfer and
 // retire credits and pay each other (and the bank) cash. Some transactions are meant to fail: overlapping
 // issuances, payments and burns of more than the sender may hold (INSUFFICIENT_FUNDS), and mints by a holder
-// (WRONG_ROLE); the ledger must reject them and change nothing else. Each client signs consecutive nonces, keeps a few transactions in
+// (WRONG_ROLE); the ledger must reject them and change nothing else. Holders also agree offtakes with each other
+// (one the financier, another the developer), which the registry's batches to the developer deliver, which default
+// at their due date, or which both cancel. Each client signs consecutive nonces, keeps a few transactions in
 // flight, asks a random node whether each is committed, and re-submits the same signed bytes to a random node when
 // it is not (the safe retry the README promises: a signed transaction is committed at most once).
 import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
