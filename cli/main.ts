@@ -509,7 +509,7 @@ export function buildProgram(): Command {
   queryCommand('locks', 'live locks an account is owner, secured party or holder of', (client, id) => client.locksOf(id as string), ['account'])
   queryCommand('lock', 'one live lock', (client, id) => client.lock(id as string), ['lockId'])
   queryCommand('offer', 'one live offer', (client, id) => client.offer(id as string), ['offerId'])
-  queryCommand('offtake', 'one offtake agreement (open, delivered or defaulted) with its deliveries', (client, id) => client.offtake(hexId(id as string)), ['offtakeId'])
+  queryCommand('offtake', 'one offtake agreement (open, delivered, defaulted or cancelled) with its deliveries', (client, id) => client.offtake(hexId(id as string)), ['offtakeId'])
   queryCommand('offtakes', 'offtake agreements an account is financier or developer of (the first 1000)', (client, id) => client.offtakesOf(accountId(id as string), { limit: 1_000 }), ['account'])
   queryCommand('project-offtakes', 'offtake agreements on a project (the first 1000)', (client, registry, id) => client.projectOfftakes(registry as string, id as string, { limit: 1_000 }), ['registry', 'projectId'])
   addNodeOption(
