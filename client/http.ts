@@ -61,7 +61,7 @@ export interface BalancesView {
 
 export interface CashSupplyView {
   currency: string
-  /** Minor units in existence: minted - burned, the sum of every balance. */
+  /** Minor units in existence: minted - burned, the sum of every balance plus what offtake agreements hold in escrow. */
   supply: number
   /** Accounts holding some of it. */
   holders: number

@@ -64,7 +64,7 @@ export const PREFIX = {
   balance: 'balance/',
   /**
    * cashsupply/<currency> -> CashSupplyRecord: minor units in existence (minted - burned, always the sum of the
-   * currency's balances) and how many accounts hold some. Written at the first mint, kept (at 0) after a full burn.
+   * currency's balances plus its offtake escrow, cashescrow/<currency>) and how many accounts hold some. Written at the first mint, kept (at 0) after a full burn.
    */
   cashSupply: 'cashsupply/',
   /** offer/<offerId> -> OfferRecord: a live offer; its credits are held by the lock of the same id (kind 'offer'). */
@@ -406,7 +406,7 @@ export interface EvidenceRecord {
 /** A currency's totals, kept by the cash rules so that GET /cash/:currency is one read. */
 export interface CashSupplyRecord {
   currency: string
-  /** Minor units in existence: minted - burned = the sum of every balance of the currency. */
+  /** Minor units in existence: minted - burned = the sum of every balance of the currency + its escrow (cashescrow/). */
   supply: number
   /** Accounts with a non-zero balance of the currency. */
   holders: number
