@@ -164,7 +164,6 @@ describe('offtake property: random agreements, issuances and due dates', () => {
       }),
       { numRuns: 100, seed: 42 },
     )
-    if (process.env.OFFTAKE_PROPERTY_DEBUG) console.log([...seen].sort())
     // The generator reaches deliveries, defaults, partly delivered agreements and the funding rejection.
     for (const outcome of ['agree OK', 'agree INSUFFICIENT_FUNDS', 'issue OK', 'cancel OK', 'cancel OFFTAKE_CLOSED', 'cancel INSUFFICIENT_FUNDS', 'status delivered', 'status defaulted', 'status cancelled', 'status open (partly delivered)']) expect(seen, outcome).toContain(outcome)
   })

@@ -7,7 +7,7 @@ import { keyPairFromSecret, offtakeIdOf, signOfftake, signOfftakeCancel } from '
 import { bytesToHex, type OfftakeTerms } from '../../client/wire.ts'
 import { balanceOf, escrowOf, supplyOf } from '../../node/ledger/cash.ts'
 import { batchHoldings, getOfftake, keys, offtakesOfAccount, offtakesOfProject, OFFTAKE_DURATION_MS_MAX, PREFIX, prefixRange, provenance, readOfftake, readRange, type EventRecord } from '../../node/ledger/index.ts'
-import { BANK, GENESIS, MARKET, OUTSIDER, TestLedger, VERRA, projectBody, type TestAccount } from './helpers.ts'
+import { BANK, GENESIS, MARKET, OUTSIDER, TestLedger, VERRA, issueBody, projectBody, type TestAccount } from './helpers.ts'
 
 const DEV_KEYS = keyPairFromSecret(new Uint8Array(32).fill(0x43))
 const DEV: TestAccount = { name: 'developer', key: DEV_KEYS.publicKey, id: bytesToHex(DEV_KEYS.publicKey) }
@@ -191,7 +191,7 @@ describe('delivery on issuance', () => {
     const toOther = await issue(ledger, OUTSIDER, FIRST_BATCH)
     expect((await batchHoldings(ledger.state, toOther)).map((holding) => holding.owner)).toEqual([OUTSIDER.id])
     await ledger.ok(VERRA, 'project.register', projectBody({ projectId: '1341' }))
-    await ledger.ok(VERRA, 'batch.issue', { ...(await import('./helpers.ts')).issueBody({ projectId: '1341', to: DEV.id, ...SECOND_BATCH }) })
+    await ledger.ok(VERRA, 'batch.issue', issueBody({ projectId: '1341', to: DEV.id, ...SECOND_BATCH }))
     expect((await batchHoldings(ledger.state, `VCS:${SECOND_BATCH.serialStart}-${SECOND_BATCH.serialEnd}`)).map((holding) => holding.owner)).toEqual([DEV.id])
     expect(await readOfftake(ledger.state, offtakeIdOf(GENESIS.chainId, offtake))).toMatchObject({ status: 'open', delivered: 0, escrowed: 400_000 })
   })
