@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateKeyPair, readKeyFile, signPort, signSwap } from '../client/keys.ts'
+import { generateKeyPair, offtakeIdOf, readKeyFile, signOfftake, signPort, signSwap } from '../client/keys.ts'
 import { Signer, type TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import type { RegistryCode } from '../client/wire.ts'
@@ -145,6 +145,7 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       say(`  bank and client swap 5 t at USD 14.00/t, both signing: ${swapped.result?.name}`)
       say(`  client now holds USD ${formatCents(await usdOf(client.accountId))} and ${(await client.client.holdings(client.accountId)).totals.active} credits`)
       say(`  VCS prices in USD: ${prices.count} trades, ${prices.volume} t, VWAP ${prices.vwapPerTonne === null ? '-' : formatCents(prices.vwapPerTonne)}/t, min ${prices.minPerTonne === null ? '-' : formatCents(prices.minPerTonne)}, max ${prices.maxPerTonne === null ? '-' : formatCents(prices.maxPerTonne)}; disclosed prices: ${prices.disclosed.map((trade) => formatCents(trade.pricePerTonne)).join(', ') || 'none'}`)
+      tradeTxs += await offtakeDemo({ source: source.batchId, chainId, verra, financier: client, usdOf })
     }
 
     // Let every node reach the same height, then compare.
@@ -245,4 +246,50 @@ async function portabilityDemo(input: { source: string; chainId: string; verra: 
     throw new Error('the portability steps did not go as expected')
   }
   return 7
+}
+
+/**
+ * Offtake / prepayment on a real imported project (the project of `source`): the bank's client (the financier) and a
+ * project developer (a new key) agree 60 t at USD 11.00 with USD 220.00 prepaid, both signing; then Verra issues a
+ * new batch of that project to the developer (its serials follow the imported ones; the batch is illustrative) and
+ * the ledger delivers the 60 t to the financier and pays the developer the rest out of the escrow, in the same
+ * transaction. Returns the number of transactions it submitted.
+ */
+async function offtakeDemo(input: { source: string; chainId: string; verra: Signer; financier: Signer; usdOf: (account: string) => Promise<number> }): Promise<number> {
+  const { verra, financier } = input
+  const batch = (await verra.client.batch(input.source)) as { registry: RegistryCode; projectId: string }
+  const project = (await verra.client.project(batch.registry, batch.projectId)) as { name: string }
+  // The first free serial of the registry-wide VCS space: after every imported VCS batch.
+  let lastSerial = 0
+  let after: string | undefined
+  for (;;) {
+    const page = (await verra.client.batches({ limit: 1_000, ...(after === undefined ? {} : { after }) })) as { items: { space: string; serialEnd: number }[]; next: string | null }
+    for (const item of page.items) if (item.space === 'VCS') lastSerial = Math.max(lastSerial, item.serialEnd)
+    if (page.next === null) break
+    after = page.next
+  }
+  const developerKey = generateKeyPair()
+  const developer = new Signer(developerKey, input.chainId, verra.client)
+  const dayMs = 24 * 60 * 60 * 1000
+  const terms = build.offtakeTerms({ financier: financier.accountId, developer: developer.accountId, registry: batch.registry, projectId: batch.projectId, quantity: 60, pricePerTonne: 1_100, currency: 'USD', prepaid: 22_000, dueAtMs: Date.now() + 90 * dayMs, expiresAtMs: Date.now() + dayMs })
+  const offtakeId = offtakeIdOf(input.chainId, terms)
+  const financierBefore = await input.usdOf(financier.accountId)
+  const agreed = await financier.send('offtake.agree', signOfftake(developerKey, input.chainId, terms), { wait: 'commit' })
+  const open = await financier.client.offtake(offtakeId)
+  const serialStart = lastSerial + 1
+  const issued = await verra.send(
+    'batch.issue',
+    build.batchIssue({ registry: batch.registry, projectId: batch.projectId, space: 'VCS', serialStart, serialEnd: serialStart + 99, vintageStart: '2025-01-01', vintageEnd: '2025-12-31', unitType: 'VCU', originalSerial: `demo-${serialStart}-${serialStart + 99}`, issuanceDate: new Date().toISOString().slice(0, 10), to: developer.accountId }),
+    { wait: 'commit' },
+  )
+  const delivered = await financier.client.offtake(offtakeId)
+  const newBatch = `VCS:${serialStart}-${serialStart + 99}`
+  const provenance = (await financier.client.provenance({ batchId: newBatch, start: serialStart, end: serialStart })) as { events: { type: string; height: number; details: Record<string, string> }[] }
+  say(`offtake / prepayment on ${batch.registry}/${batch.projectId} (${project.name}; the new batch is illustrative):`)
+  say(`  the bank's client and a developer agree 60 t at USD 11.00/t by ${new Date(terms.dueAtMs).toISOString().slice(0, 10)}, USD 220.00 prepaid, both signing: ${agreed.result?.name}; offtake ${offtakeId.slice(0, 16)} ${open.status}, USD ${formatCents(open.escrowed)} in escrow`)
+  say(`  Verra issues ${newBatch} (100 t) to the developer: ${issued.result?.name} (${issued.result?.message})`)
+  say(`  in the same block: offtake ${delivered.status}, ${delivered.delivered} t delivered to the client (serials ${delivered.deliveryRecords[0]?.range.start}-${delivered.deliveryRecords[0]?.range.end}), developer paid USD ${formatCents(delivered.paidOnDelivery)} from the escrow (USD ${formatCents(await input.usdOf(developer.accountId))} in all)`)
+  say(`  client paid USD ${formatCents(financierBefore - (await input.usdOf(financier.accountId)))} for 60 t; provenance of serial ${serialStart}: ${provenance.events.map((event) => `${event.type} at height ${event.height}`).join(', ')} (offtake prices are forward prices and stay out of the price statistics)`)
+  if (agreed.result?.name !== 'OK' || issued.result?.name !== 'OK' || delivered.status !== 'delivered' || delivered.delivered !== 60 || delivered.escrowed !== 0 || issued.height !== delivered.closedHeight) throw new Error('the offtake steps did not go as expected')
+  return 2
 }

@@ -1,7 +1,7 @@
 // The `tonne` command line.
 import { Command, InvalidArgumentError } from 'commander'
 import { readFileSync } from 'node:fs'
-import { generateKeyPair, readKeyFile, signPort, signSwap, writeKeyFile } from '../client/keys.ts'
+import { generateKeyPair, offtakeIdOf, readKeyFile, signOfftake, signOfftakeCancel, signPort, signSwap, writeKeyFile } from '../client/keys.ts'
 import { HttpError, Signer, TonneClient } from '../client/http.ts'
 import * as build from '../client/builders.ts'
 import { bytesToHex, hexToBytes, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts'
@@ -476,6 +476,38 @@ export function buildProgram(): Command {
 
   addTxOptions(
     tx
+      .command('offtake')
+      .description('agree an offtake / prepayment both parties sign: --key is the financier (who sends it and pays), --developer-key the developer (who co-signs the terms); later batches the registry issues to the developer for the project deliver to the financier')
+      .requiredOption('--developer-key <file>', "the developer's key file")
+      .requiredOption('--registry <code>', 'registry code')
+      .requiredOption('--project-id <id>', "the registry's project id")
+      .requiredOption('--quantity <n>', 'tonnes to deliver', positive)
+      .requiredOption('--price <n>', 'price per tonne in integer minor units (cents for USD)', positive)
+      .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
+      .option('--prepaid <n>', 'paid to the developer at once, integer minor units (at most quantity x price)', integer, 0)
+      .requiredOption('--due <time>', 'delivery due date: YYYY-MM-DD, an ISO date-time with Z or an offset, or epoch ms', instant)
+      .option('--until <time>', 'the terms can be agreed in blocks up to this time (default: the due date)', instant),
+  ).action(async (options: TxOptions & { developerKey: string; registry: RegistryCode; projectId: string; quantity: number; price: number; currency: string; prepaid: number; due: number; until?: number }) => {
+    await sendAndPrint(options, async (s) => {
+      const developer = readKeyFile(options.developerKey)
+      const terms = build.offtakeTerms({ financier: s.accountId, developer: bytesToHex(developer.publicKey), registry: options.registry, projectId: options.projectId, quantity: options.quantity, pricePerTonne: options.price, currency: options.currency, prepaid: options.prepaid, dueAtMs: options.due, ...(options.until === undefined ? {} : { expiresAtMs: options.until }) })
+      return { ...(await s.send('offtake.agree', signOfftake(developer, s.chainId, terms), options.wait ? { wait: 'commit' } : {})), offtakeId: offtakeIdOf(s.chainId, terms) }
+    })
+  })
+
+  addTxOptions(
+    tx
+      .command('cancel-offtake')
+      .description('end an open offtake agreement both parties sign: --key is the financier (who sends it and gets the escrow back), --developer-key the developer (who co-signs and pays back --refund)')
+      .requiredOption('--developer-key <file>', "the developer's key file")
+      .requiredOption('--offtake <id>', 'offtake id (printed by tonne tx offtake)', hexId)
+      .option('--refund <n>', 'what the developer pays back, integer minor units', integer, 0),
+  ).action(async (options: TxOptions & { developerKey: string; offtake: string; refund: number }) => {
+    await sendAndPrint(options, (s) => s.send('offtake.cancel', signOfftakeCancel(readKeyFile(options.developerKey), s.chainId, { offtakeId: options.offtake, refund: options.refund }), options.wait ? { wait: 'commit' } : {}))
+  })
+
+  addTxOptions(
+    tx
       .command('rate')
       .description("rate a project (rating agency accounts only: genesis role 'rating'); a later rating by the same agency supersedes its earlier one")
       .requiredOption('--registry <code>', 'registry code')
@@ -563,6 +595,9 @@ export function buildProgram(): Command {
   queryCommand('locks', 'live locks an account is owner, secured party or holder of', (client, id) => client.locksOf(id as string), ['account'])
   queryCommand('lock', 'one live lock', (client, id) => client.lock(id as string), ['lockId'])
   queryCommand('offer', 'one live offer', (client, id) => client.offer(id as string), ['offerId'])
+  queryCommand('offtake', 'one offtake agreement (open, delivered, defaulted or cancelled) with its deliveries', (client, id) => client.offtake(hexId(id as string)), ['offtakeId'])
+  queryCommand('offtakes', 'offtake agreements an account is financier or developer of (the first 1000)', (client, id) => client.offtakesOf(accountId(id as string), { limit: 1_000 }), ['account'])
+  queryCommand('project-offtakes', 'offtake agreements on a project (the first 1000)', (client, registry, id) => client.projectOfftakes(registry as string, id as string, { limit: 1_000 }), ['registry', 'projectId'])
   addNodeOption(
     query
       .command('prices')

@@ -9,13 +9,15 @@ import type {
   CreditLockBody,
   CreditRetireBody,
   CreditTransferBody,
+  OfftakeTerms,
+  RegistryCode,
   SwapTerms,
   TradeOfferBody,
   ProjectRegisterBody,
   SerialRange,
 } from './wire.ts'
 import type { CreditRetirePrivateBody, ProjectAttestBody, ProjectRateBody } from './wire.ts'
-import type { BatchImportBody, PortTerms, RegistryCode } from './wire.ts'
+import type { BatchImportBody, PortTerms } from './wire.ts'
 import { commitBeneficiary } from './commitments.ts'
 
 /** Selects credits of a batch either by quantity (lowest serials first) or by an explicit serial range. */
@@ -181,5 +183,28 @@ export function batchImport(
     originalSerial: input.originalSerial ?? '',
     issuanceDate: input.issuanceDate ?? '',
     to: input.to ?? '',
+  }
+}
+
+/**
+ * The terms of an offtake / prepayment agreement, for the developer to sign (signOfftake in client/keys.ts) and the
+ * financier to send: `quantity` tonnes of (registry, projectId) by `dueAtMs` at `pricePerTonne` minor units, of which
+ * `prepaid` (default 0) is paid at once; the terms can be agreed until `expiresAtMs` (default: dueAtMs).
+ */
+export function offtakeTerms(input: { financier: string; developer: string; registry: RegistryCode; projectId: string; quantity: number; pricePerTonne: number; currency: string; prepaid?: number; dueAtMs: number; expiresAtMs?: number }): OfftakeTerms {
+  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1) throw new RangeError(`an offtake quantity is a positive integer of tonnes, got ${String(input.quantity)}`)
+  const prepaid = input.prepaid ?? 0
+  if (!Number.isSafeInteger(prepaid) || prepaid < 0) throw new RangeError(`a prepaid amount is a non-negative integer of minor units, got ${String(prepaid)}`)
+  return {
+    financier: input.financier,
+    developer: input.developer,
+    registry: input.registry,
+    projectId: input.projectId,
+    quantity: input.quantity,
+    pricePerTonne: minorUnits(input.pricePerTonne),
+    currency: input.currency,
+    prepaid,
+    dueAtMs: input.dueAtMs,
+    expiresAtMs: input.expiresAtMs ?? input.dueAtMs,
   }
 }

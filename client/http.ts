@@ -62,7 +62,7 @@ export interface BalancesView {
 
 export interface CashSupplyView {
   currency: string
-  /** Minor units in existence: minted - burned, the sum of every balance. */
+  /** Minor units in existence: minted - burned, the sum of every balance plus what offtake agreements hold in escrow. */
   supply: number
   /** Accounts holding some of it. */
   holders: number
@@ -237,6 +237,21 @@ export class TonneClient {
   /** A currency's supply and holder count; HttpError 404 UNKNOWN_CURRENCY when none was ever minted. */
   cash(currency: string): Promise<CashSupplyView> {
     return this.request('GET', `/cash/${encodeURIComponent(currency)}`)
+  }
+
+  /** An offtake agreement with its deliveries; HttpError 404 UNKNOWN_OFFTAKE when there is none with that id. */
+  offtake(offtakeId: string): Promise<OfftakeView> {
+    return this.request('GET', `/offtakes/${encodeURIComponent(offtakeId)}`)
+  }
+
+  /** Offtake agreements the account is financier or developer of, oldest first (`next` is the cursor for `after`). */
+  offtakesOf(id: string, page: { limit?: number; after?: string } = {}): Promise<{ account: string; offtakes: OfftakeRecordView[]; next: string | null }> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/offtakes${pageQuery(page)}`)
+  }
+
+  /** Offtake agreements on a project, oldest first; HttpError 404 UNKNOWN_PROJECT for an unregistered project. */
+  projectOfftakes(registry: string, projectId: string, page: { limit?: number; after?: string } = {}): Promise<{ registry: string; projectId: string; offtakes: OfftakeRecordView[]; next: string | null }> {
+    return this.request('GET', `/projects/${encodeURIComponent(registry)}/${encodeURIComponent(projectId)}/offtakes${pageQuery(page)}`)
   }
 
   /** A page of projects in key order; pass the answer's `next` as `after` for the next page. */
@@ -436,4 +451,39 @@ export interface PrivateRetirementView {
 export interface RecordOfView {
   ranges: { start: number; end: number; registry: string }[]
   truncated: boolean
+}
+
+/** An offtake agreement (node/ledger/keys.ts OfftakeRecord); money in integer minor units, quantities in tonnes. */
+export interface OfftakeRecordView {
+  id: string
+  financier: string
+  developer: string
+  registry: string
+  projectId: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  prepaid: number
+  dueAtMs: number
+  expiresAtMs: number
+  status: 'open' | 'delivered' | 'defaulted' | 'cancelled'
+  delivered: number
+  paidOnDelivery: number
+  escrowed: number
+  deliveries: number
+  shortfall: number
+  prepaidUncovered: number
+  refunded: number
+  developerRefund: number
+  createdHeight: number
+  createdTimeMs: number
+  createdTxIndex: number
+  txId: string
+  closedHeight: number
+  closedTimeMs: number
+}
+
+export interface OfftakeView extends OfftakeRecordView {
+  deliveryRecords: { offtakeId: string; seq: number; batchId: string; range: { start: number; end: number }; units: number; payment: number; height: number; timeMs: number; txIndex: number; txId: string }[]
+  deliveriesTruncated: boolean
 }

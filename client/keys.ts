@@ -4,7 +4,7 @@ import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, portSignBytes, swapSignBytes, txId, txSignBytes, type SignedTx, type SwapTerms, type TradeSwapBody, type PortTerms, type CreditPortBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, hexToBytes, offtakeCancelSignBytes, offtakeSignBytes, portSignBytes, swapSignBytes, txId, txSignBytes, type CreditPortBody, type OfftakeAgreeBody, type OfftakeCancelBody, type OfftakeTerms, type PortTerms, type SignedTx, type SwapTerms, type TradeSwapBody, type Tx, type TxBodies, type TxKind } from './wire.ts'
 
 ed.hashes.sha512 = sha512
 
@@ -98,4 +98,22 @@ export function signPort(receiver: KeyPair, chainId: string, terms: PortTerms): 
 /** The seller's half of a swap: its signature over the terms (swapSignBytes), ready for the buyer to send. */
 export function signSwap(seller: KeyPair, chainId: string, terms: SwapTerms): TradeSwapBody {
   return { ...terms, range: terms.range === null ? null : { start: terms.range.start, end: terms.range.end }, sellerSignature: sign(swapSignBytes(chainId, terms), seller.secretKey) }
+}
+
+/**
+ * The developer's half of an offtake agreement: its signature over the terms (offtakeSignBytes), ready for the
+ * financier to send as offtake.agree. The agreement's id is offtakeIdOf(chainId, terms).
+ */
+export function signOfftake(developer: KeyPair, chainId: string, terms: OfftakeTerms): OfftakeAgreeBody {
+  return { ...terms, developerSignature: sign(offtakeSignBytes(chainId, terms), developer.secretKey) }
+}
+
+/** The id an offtake agreement of these terms has on this chain (GET /offtakes/:id): hex of its sign bytes. */
+export function offtakeIdOf(chainId: string, terms: OfftakeTerms): string {
+  return bytesToHex(offtakeSignBytes(chainId, terms))
+}
+
+/** The developer's half of an offtake cancellation: its signature over the id and the refund it pays back. */
+export function signOfftakeCancel(developer: KeyPair, chainId: string, cancel: { offtakeId: string; refund: number }): OfftakeCancelBody {
+  return { offtakeId: cancel.offtakeId, refund: cancel.refund, developerSignature: sign(offtakeCancelSignBytes(chainId, cancel), developer.secretKey) }
 }

@@ -106,6 +106,8 @@ export const DOMAIN_VOTE = 'tonne/vote/v1'
 export const DOMAIN_PROPOSAL = 'tonne/proposal/v1'
 export const DOMAIN_SWAP = 'tonne/swap/v1'
 export const DOMAIN_PORT = 'tonne/port/v1'
+export const DOMAIN_OFFTAKE = 'tonne/offtake/v1'
+export const DOMAIN_OFFTAKE_CANCEL = 'tonne/offtake-cancel/v1'
 
 // ---------------------------------------------------------------------------------------------------------
 // Registries, roles and accounts.
@@ -146,6 +148,9 @@ export const TX_KINDS = [
   // Portability between registries (node/ledger/record-of.ts): a move of registry of record, an import.
   'credit.port',
   'batch.import',
+  // Financing: an offtake / prepayment agreement between a financier and a project developer (node/ledger/offtakes.ts).
+  'offtake.agree',
+  'offtake.cancel',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -451,6 +456,71 @@ export interface BatchImportBody extends Omit<BatchIssueBody, 'space'> {
   space: string
 }
 
+// Financing: offtake / prepayment (node/ledger/offtakes.ts). Money is integer minor units, quantities whole tonnes.
+
+/**
+ * What a financier and a project developer agree (offtakeSignBytes): the developer delivers `quantity` tonnes from
+ * the next batches the registry issues to it for (registry, projectId), by `dueAtMs` (a block time), at
+ * `pricePerTonne` minor units of `currency`; the financier pays `prepaid` (at most quantity x pricePerTonne) at once
+ * and the rest as tonnes are delivered, out of an escrow funded at agreement. The terms may be agreed in blocks up
+ * to `expiresAtMs`.
+ */
+export interface OfftakeTerms {
+  financier: AccountId
+  developer: AccountId
+  registry: RegistryCode
+  projectId: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  prepaid: number
+  dueAtMs: number
+  expiresAtMs: number
+}
+
+/**
+ * An offtake agreement signed by both parties: the financier sends it (and signs the transaction), the developer's
+ * ed25519 signature over offtakeSignBytes(chainId, terms) travels inside. The agreement's id is the hex of those sign
+ * bytes; the same terms are agreed at most once.
+ */
+export interface OfftakeAgreeBody extends OfftakeTerms {
+  developerSignature: Uint8Array
+}
+
+/** The bytes a developer signs for an offtake agreement: a domain-separated hash of the chain id and the terms. */
+export function offtakeSignBytes(chainId: string, terms: OfftakeTerms): Uint8Array {
+  const fields = {
+    financier: terms.financier,
+    developer: terms.developer,
+    registry: terms.registry,
+    projectId: terms.projectId,
+    quantity: terms.quantity,
+    pricePerTonne: terms.pricePerTonne,
+    currency: terms.currency,
+    prepaid: terms.prepaid,
+    dueAtMs: terms.dueAtMs,
+    expiresAtMs: terms.expiresAtMs,
+  }
+  return hash(concatBytes(domain(DOMAIN_OFFTAKE, chainId), encode(fields)))
+}
+
+/**
+ * Both parties end an open offtake agreement before its due date: the financier sends it, the developer's signature
+ * over offtakeCancelSignBytes(chainId, { offtakeId, refund }) travels inside. The escrow returns to the financier
+ * and the developer pays back `refund` (minor units, 0 for none: whatever the two agreed, e.g. the prepayment not
+ * covered by deliveries).
+ */
+export interface OfftakeCancelBody {
+  offtakeId: string
+  refund: number
+  developerSignature: Uint8Array
+}
+
+/** The bytes a developer signs to cancel an offtake agreement, with the refund it pays. */
+export function offtakeCancelSignBytes(chainId: string, cancel: Pick<OfftakeCancelBody, 'offtakeId' | 'refund'>): Uint8Array {
+  return hash(concatBytes(domain(DOMAIN_OFFTAKE_CANCEL, chainId), encode({ offtakeId: cancel.offtakeId, refund: cancel.refund })))
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -475,6 +545,8 @@ export interface TxBodies {
   'credit.retire-private': CreditRetirePrivateBody
   'credit.port': CreditPortBody
   'batch.import': BatchImportBody
+  'offtake.agree': OfftakeAgreeBody
+  'offtake.cancel': OfftakeCancelBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -619,6 +691,16 @@ export const RESULT_CODES = {
   STALE_RATING: 30,
   /** The verifier already attested a data set with this dataHash for the project. */
   DUPLICATE_ATTESTATION: 31,
+  /** Offtake terms past their expiresAtMs, or already agreed (the same signed terms agree at most once). */
+  OFFTAKE_NOT_VALID: 42,
+  /** The prepaid amount is more than quantity x pricePerTonne. */
+  PREPAID_EXCEEDS_PRICE: 43,
+  /** The sender is not the party the transaction needs (the financier of the terms or of the agreement). */
+  NOT_OFFTAKE_PARTY: 44,
+  /** No offtake agreement with that id. */
+  UNKNOWN_OFFTAKE: 45,
+  /** The offtake agreement is no longer open (delivered, defaulted or cancelled). */
+  OFFTAKE_CLOSED: 46,
   /**
    * The sender's registry issued, imported or is of record for some of the batch, but some unit concerned is recorded
    * at another registry (its registry of record), which alone may cancel, immobilise or port it.

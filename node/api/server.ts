@@ -11,6 +11,7 @@ import * as queries from '../ledger/queries.ts'
 import { locksOf, readLock } from '../ledger/locks.ts'
 import { priceStatistics, readOffer, type PriceFilter } from '../ledger/trades.ts'
 import { CURRENCY_PATTERN } from '../ledger/validate.ts'
+import { getOfftake, offtakesOfAccount, offtakesOfProject } from '../ledger/offtakes.ts'
 
 export const HTTP_BODY_BYTES_MAX = 256 * 1024
 export const WAIT_COMMIT_TIMEOUT_MS = 30_000
@@ -295,6 +296,28 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     const supply = await queries.cashSupply(app.store.state, currency)
     if (supply === undefined) throw new ApiError(404, 'UNKNOWN_CURRENCY', `no ${currency} was ever minted`)
     return supply
+  })
+
+  // Offtake / prepayment agreements (node/ledger/offtakes.ts): open, delivered and defaulted ones alike, oldest first.
+  const offtakeQuery = z.object({ limit: decimal(1, LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT), after: z.string().regex(/^\d{16}\/\d{16}$/, 'must be a cursor from a previous page (next)').optional() }).strict()
+  server.get('/offtakes/:offtakeId', async (request) => {
+    const { offtakeId } = parse(z.object({ offtakeId: hex64 }).strict(), request.params, 'offtake id')
+    const offtake = await getOfftake(app.store.state, offtakeId)
+    if (offtake === undefined) throw new ApiError(404, 'UNKNOWN_OFFTAKE', `no offtake agreement ${offtakeId}`)
+    return offtake
+  })
+
+  server.get('/accounts/:id/offtakes', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    const query = parse(offtakeQuery, request.query, 'query')
+    return { account: id, ...(await offtakesOfAccount(app.store.state, id, query.limit, query.after)) }
+  })
+
+  server.get('/projects/:registry/:projectId/offtakes', async (request) => {
+    const { registry, projectId } = parse(z.object({ registry: z.string().min(1).max(32), projectId: z.string().min(1).max(256) }).strict(), request.params, 'project')
+    const query = parse(offtakeQuery, request.query, 'query')
+    if ((await queries.getProject(app.store.state, registry, projectId)) === undefined) throw new ApiError(404, 'UNKNOWN_PROJECT', `no project ${registry} ${projectId}`)
+    return { registry, projectId, ...(await offtakesOfProject(app.store.state, registry, projectId, query.limit, query.after)) }
   })
 
   server.get('/projects', async (request) => {

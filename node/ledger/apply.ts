@@ -39,6 +39,8 @@ import { projectAttest } from './project-attest.ts'
 import { creditRetirePrivate } from './credit-retire-private.ts'
 import { creditPort } from './credit-port.ts'
 import { batchImport } from './batch-import.ts'
+import { offtakeAgree } from './offtake-agree.ts'
+import { offtakeCancel } from './offtake-cancel.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -68,6 +70,8 @@ export const RULES: Rules = {
   'credit.retire-private': creditRetirePrivate,
   'credit.port': creditPort,
   'batch.import': batchImport,
+  'offtake.agree': offtakeAgree,
+  'offtake.cancel': offtakeCancel,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

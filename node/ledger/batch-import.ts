@@ -55,7 +55,7 @@ export async function batchImport(context: RuleContext, body: BatchImportBody): 
   if (await registryOnLedger(view, body.origin)) {
     return reject('ORIGIN_ON_LEDGER', `registry ${body.origin} has an account on this ledger: its credits are issued here and move to another registry by credit.port, signed by both`)
   }
-  const batchId = await createBatch(context, body, { importedFrom: body.origin })
+  const { batchId } = await createBatch(context, body, { importedFrom: body.origin })
   const owner = body.to === '' ? context.sender : body.to
   return ok(`imported batch ${batchId} from ${body.origin}: ${body.serialEnd - body.serialStart + 1} units to ${owner}, of record at ${body.registry}`)
 }

@@ -1,5 +1,7 @@
 // Rule batch.issue: a registry account issues a batch of credits with serials [serialStart, serialEnd] in a
-// numbering space, for a registered project of its registry.
+// numbering space, for a registered project of its registry. In the same transaction, the new credits are
+// delivered to the open offtake agreements of their recipient as developer of the project (offtakes.ts:
+// deliverOfftakes, oldest agreement first, lowest serials first), which pay it out of their escrow.
 //
 // Rejections, in order of precedence:
 //   INVALID_BODY     schema (validate.ts), including a space that is not `${registry}` or `${registry}/<segment>`
@@ -20,6 +22,7 @@ import { requireRegistry } from './accounts.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { putHolding } from './holdings.ts'
+import { deliverOfftakes } from './offtakes.ts'
 import { encodeRecord, keys, readRange, type BatchRecord, type SpaceRangeRecord } from './keys.ts'
 import { ok, reject } from './result.ts'
 import { putRecordOf } from './record-of.ts'
@@ -57,16 +60,18 @@ export async function batchIssue(context: RuleContext, body: BatchIssueBody): Pr
       `serials [${body.serialStart}, ${body.serialEnd}] of space ${body.space} overlap batch ${overlap.batchId} (serials ${overlap.start} to ${overlap.end})`,
     )
   }
-  const batchId = await createBatch(context, body, 'issue')
-  const owner = body.to === '' ? context.sender : body.to
-  return ok(`issued batch ${batchId}: ${body.serialEnd - body.serialStart + 1} units to ${owner}`)
+  const batch = await createBatch(context, body, 'issue')
+  // Offtake agreements of the project with the batch's recipient as developer take their tonnes from it, now.
+  const delivered = await deliverOfftakes(context, batch)
+  return ok(`issued batch ${batch.batchId}: ${body.serialEnd - body.serialStart + 1} units to ${batch.issuedTo}${delivered > 0 ? `, ${delivered} of them delivered to offtake agreements` : ''}`)
 }
 
 /**
  * Writes a new batch (issuance or import, checks done): its record, project and space indexes, one active holding
  * covering it, one range of record (the issuing or importing registry, body.registry) and its first event.
+ * Returns the batch record.
  */
-export async function createBatch(context: RuleContext, body: BatchIssueBody, how: 'issue' | { importedFrom: string }): Promise<string> {
+export async function createBatch(context: RuleContext, body: BatchIssueBody, how: 'issue' | { importedFrom: string }): Promise<BatchRecord> {
   const { view } = context
   const batchId = batchIdOf(body.space, body.serialStart, body.serialEnd)
   const owner = body.to === '' ? context.sender : body.to
@@ -99,5 +104,5 @@ export async function createBatch(context: RuleContext, body: BatchIssueBody, ho
   putRecordOf(view, { batchId, start: body.serialStart, end: body.serialEnd, registry: body.registry })
   const details: Record<string, string> = how === 'issue' ? { originalSerial: body.originalSerial } : { origin: how.importedFrom, originalSerial: body.originalSerial }
   await appendEvent(context, batchId, { type: how === 'issue' ? 'issue' : 'import', range: { start: body.serialStart, end: body.serialEnd }, from: null, to: owner, details })
-  return batchId
+  return batch
 }

@@ -1,9 +1,12 @@
 // Cash balances: integer minor units of a named currency (12345 of USD is USD 123.45), never floating point.
-// State (keys.ts): balance/<accountId>/<currency> -> positive safe integer (deleted when it reaches zero) and
-// cashsupply/<currency> -> CashSupplyRecord { supply, holders }. The rules cash-mint.ts, cash-burn.ts and
-// cash-transfer.ts change them only through credit() and debit() below, which keep, for every currency:
-//   supply = the sum of its balances = minted - burned <= Number.MAX_SAFE_INTEGER, and
+// State (keys.ts): balance/<accountId>/<currency> -> positive safe integer (deleted when it reaches zero),
+// cashsupply/<currency> -> CashSupplyRecord { supply, holders } and cashescrow/<currency> -> the minor units held in
+// escrow by open offtake agreements (offtakes.ts; deleted at zero). The rules change them only through credit(),
+// debit(), escrowIn() and escrowOut() below, which keep, for every currency:
+//   supply = the sum of its balances + its escrow = minted - burned <= Number.MAX_SAFE_INTEGER, and
 //   holders = the number of its balance entries, every one of them > 0.
+// Escrowed cash stays in the supply (it was minted and is not burned), so that no later mint can leave too little
+// room for it to return to a balance.
 // Every sum is checked against Number.MAX_SAFE_INTEGER before it is computed, so no arithmetic here is ever
 // inexact; a stored value that breaks these shapes is a broken invariant (the node stops), not a result.
 import type { StateReader, StateView } from '../state/view.ts'
@@ -30,8 +33,55 @@ export async function supplyOf(reader: StateReader, currency: string): Promise<C
   invariant(record.currency === currency, `supply record of ${currency} names ${String(record.currency)}`)
   invariant(Number.isSafeInteger(record.supply) && record.supply >= 0, `supply of ${currency} is ${String(record.supply)}`)
   invariant(Number.isSafeInteger(record.holders) && record.holders >= 0, `holders of ${currency} is ${String(record.holders)}`)
-  invariant((record.supply === 0) === (record.holders === 0), `supply of ${currency} is ${record.supply} with ${record.holders} holders`)
+  const escrowed = await escrowOf(reader, currency)
+  invariant(escrowed <= record.supply, `escrow ${escrowed} of ${currency} exceeds its supply ${record.supply}`)
+  invariant((record.supply - escrowed === 0) === (record.holders === 0), `supply of ${currency} is ${record.supply} (${escrowed} in escrow) with ${record.holders} holders`)
   return record
+}
+
+/** Minor units of `currency` held in escrow (by open offtake agreements): 0 when none. */
+export async function escrowOf(reader: StateReader, currency: string): Promise<number> {
+  const escrowed = await readRecord<number>(reader, keys.cashEscrow(currency))
+  if (escrowed === undefined) return 0
+  checkAmount(escrowed, `escrow of ${currency}`)
+  return escrowed
+}
+
+function writeEscrow(view: StateView, currency: string, escrowed: number): void {
+  if (escrowed === 0) view.del(keys.cashEscrow(currency))
+  else {
+    checkAmount(escrowed, `new escrow of ${currency}`)
+    view.put(keys.cashEscrow(currency), encodeRecord(escrowed))
+  }
+}
+
+/**
+ * Moves `amount` from the account's balance into escrow (the caller has checked it holds that much): the supply is
+ * unchanged, the escrow grows. The caller records whose escrow it is (an offtake agreement's `escrowed`).
+ */
+export async function escrowIn(view: StateView, accountId: string, currency: string, amount: number): Promise<void> {
+  checkAmount(amount, 'escrowed amount')
+  const supply = await supplyOf(view, currency)
+  const escrowed = await escrowOf(view, currency)
+  const before = await balanceOf(view, accountId, currency)
+  invariant(amount <= before, `escrow of ${amount} ${currency} from ${accountId}, which holds ${before}`)
+  const after = before - amount
+  writeBalance(view, accountId, currency, after)
+  writeEscrow(view, currency, escrowed + amount)
+  writeSupply(view, { currency, supply: supply.supply, holders: supply.holders - (after === 0 ? 1 : 0) })
+}
+
+/** Pays `amount` out of escrow into the account's balance (the caller has checked its record holds that much). */
+export async function escrowOut(view: StateView, accountId: string, currency: string, amount: number): Promise<void> {
+  checkAmount(amount, 'amount released from escrow')
+  const supply = await supplyOf(view, currency)
+  const escrowed = await escrowOf(view, currency)
+  invariant(amount <= escrowed, `release of ${amount} ${currency} from an escrow of ${escrowed}`)
+  const before = await balanceOf(view, accountId, currency)
+  invariant(before + amount <= supply.supply - (escrowed - amount), `releasing ${amount} ${currency} to ${accountId} (balance ${before}) exceeds the supply ${supply.supply}`)
+  writeBalance(view, accountId, currency, before + amount)
+  writeEscrow(view, currency, escrowed - amount)
+  writeSupply(view, { currency, supply: supply.supply, holders: supply.holders + (before === 0 ? 1 : 0) })
 }
 
 function writeBalance(view: StateView, accountId: string, currency: string, balance: number): void {

@@ -11,6 +11,7 @@
 //   cash.ts               cash balances and supply (integer minor units)
 //   holdings.ts           the serial-block holding model (split, select, index by batch and by owner)
 //   locks.ts              collateral locks and immobilisations
+//   offtake-agree.ts   offtakes.ts   offtake / prepayment agreements: delivery on issuance, default at the due date
 //   events.ts             provenance events
 //   queries.ts            read-only queries for the API
 export { applyTx, RULES } from './apply.ts'
@@ -26,3 +27,4 @@ export { LedgerInvariantError } from './result.ts'
 export * from './validate.ts'
 export * from './queries.ts'
 export { blockDate, currentRating } from './quality.ts'
+export { DEFAULTED_OFFTAKES_PER_BLOCK_MAX, OFFTAKE_DURATION_MS_MAX, OFFTAKES_PER_ISSUE_MAX, getOfftake, offtakesOfAccount, offtakesOfProject, readOfftake } from './offtakes.ts'

@@ -65,7 +65,7 @@ export const PREFIX = {
   balance: 'balance/',
   /**
    * cashsupply/<currency> -> CashSupplyRecord: minor units in existence (minted - burned, always the sum of the
-   * currency's balances) and how many accounts hold some. Written at the first mint, kept (at 0) after a full burn.
+   * currency's balances plus its offtake escrow, cashescrow/<currency>) and how many accounts hold some. Written at the first mint, kept (at 0) after a full burn.
    */
   cashSupply: 'cashsupply/',
   /** offer/<offerId> -> OfferRecord: a live offer; its credits are held by the lock of the same id (kind 'offer'). */
@@ -93,6 +93,29 @@ export const PREFIX = {
   recordOf: 'recordof/',
   /** portused/<port id> -> padded height: signed ports already settled (a port settles at most once). */
   portUsed: 'portused/',
+  /**
+   * offtake/<offtakeId> -> OfftakeRecord: an offtake agreement (node/ledger/offtakes.ts), kept for good with its status
+   * (open, delivered, defaulted, cancelled). The id is the hex of offtakeSignBytes (client/wire.ts), 64 lowercase hex.
+   */
+  offtake: 'offtake/',
+  /**
+   * offtakeopen/<registry>/<projectId>/<developer>/<padded height>/<padded txIndex> -> offtake id: the open
+   * agreements a batch issued to `developer` for the project delivers to, oldest first; deleted when closed.
+   */
+  offtakeOpen: 'offtakeopen/',
+  /** offtakedue/<padded dueAtMs>/<offtakeId> -> null: open agreements by due date, defaulted at block boundaries. */
+  offtakeDue: 'offtakedue/',
+  /** offtakeparty/<accountId>/<padded height>/<padded txIndex> -> offtake id: agreements of a financier or developer. */
+  offtakeParty: 'offtakeparty/',
+  /** offtakeproject/<registry>/<projectId>/<padded height>/<padded txIndex> -> offtake id: agreements of a project. */
+  offtakeProject: 'offtakeproject/',
+  /** offtakedelivery/<offtakeId>/<padded seq> -> OfftakeDeliveryRecord: each delivery of an agreement, seq from 0. */
+  offtakeDelivery: 'offtakedelivery/',
+  /**
+   * cashescrow/<currency> -> number: minor units of the currency held in escrow by open offtake agreements (part of
+   * the supply, in no balance): supply = sum of balances + this. Deleted when it reaches zero (node/ledger/cash.ts).
+   */
+  cashEscrow: 'cashescrow/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -242,7 +265,7 @@ export interface TradeRecord {
   disclosed: boolean
 }
 
-export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade', 'port', 'import'] as const
+export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade', 'port', 'import', 'offtake'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventRecord {
@@ -264,7 +287,9 @@ export interface EventRecord {
    * Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel);
    * lockId, and securedParty / expiresAtMs or reason (lock, release, seize, immobilise, mobilise); expired: 'true'
    * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1); portId, fromRegistry,
-   * toRegistry, toSigner, reason (port: from and to are the unchanged holder); origin, originalSerial (import).
+   * toRegistry, toSigner, reason (port: from and to are the unchanged holder); origin, originalSerial (import);
+   * offtakeId, pricePerTonne, currency and payment (offtake: serials of a new batch delivered to a financier, `by`
+   * the issuing registry).
    */
   details: Record<string, string>
 }
@@ -321,6 +346,70 @@ export interface PrivateRetirementRecord {
   timeMs: number
 }
 
+export const OFFTAKE_STATUSES = ['open', 'delivered', 'defaulted', 'cancelled'] as const
+export type OfftakeStatus = (typeof OFFTAKE_STATUSES)[number]
+
+/**
+ * An offtake agreement (offtake.agree) and how far it went. Money in integer minor units of `currency`. While open:
+ * escrowed = quantity x pricePerTonne - max(prepaid, delivered x pricePerTonne), paidOnDelivery =
+ * max(0, delivered x pricePerTonne - prepaid). Closed (delivered or defaulted): escrowed 0.
+ */
+export interface OfftakeRecord {
+  id: string
+  financier: string
+  developer: string
+  registry: RegistryCode
+  projectId: string
+  quantity: number
+  pricePerTonne: number
+  currency: string
+  /** Paid by the financier to the developer at agreement. */
+  prepaid: number
+  dueAtMs: number
+  /** The terms' own validity (they could be agreed in blocks up to it). */
+  expiresAtMs: number
+  status: OfftakeStatus
+  /** Tonnes delivered so far. */
+  delivered: number
+  /** Paid to the developer out of the escrow for delivered tonnes, so far. */
+  paidOnDelivery: number
+  /** Still held in escrow for undelivered tonnes. */
+  escrowed: number
+  /** How many deliveries (offtakedelivery/<id>/<seq>) it has. */
+  deliveries: number
+  /** Defaulted or cancelled: quantity - delivered (tonnes never delivered). 0 otherwise. */
+  shortfall: number
+  /** Defaulted or cancelled: the prepayment not covered by delivered tonnes, max(0, prepaid - delivered x pricePerTonne). */
+  prepaidUncovered: number
+  /** Defaulted or cancelled: escrow returned to the financier. */
+  refunded: number
+  /** Cancelled: what the developer paid back to the financier (offtake.cancel's refund). 0 otherwise. */
+  developerRefund: number
+  createdHeight: number
+  createdTimeMs: number
+  createdTxIndex: number
+  txId: string
+  /** Height and block time it became delivered, defaulted or cancelled; 0 while open. */
+  closedHeight: number
+  closedTimeMs: number
+}
+
+/** One delivery to an offtake agreement: serials of a newly issued batch moved from the developer to the financier. */
+export interface OfftakeDeliveryRecord {
+  offtakeId: string
+  seq: number
+  batchId: string
+  range: SerialRange
+  units: number
+  /** Paid from the escrow to the developer for these tonnes. */
+  payment: number
+  height: number
+  timeMs: number
+  txIndex: number
+  /** The batch.issue transaction that delivered. */
+  txId: string
+}
+
 /** The consensus step an offence was committed in: the vote type, or 'proposal'. */
 export type EvidenceStep = 'prevote' | 'precommit' | 'proposal'
 
@@ -345,7 +434,7 @@ export interface EvidenceRecord {
 /** A currency's totals, kept by the cash rules so that GET /cash/:currency is one read. */
 export interface CashSupplyRecord {
   currency: string
-  /** Minor units in existence: minted - burned = the sum of every balance of the currency. */
+  /** Minor units in existence: minted - burned = the sum of every balance of the currency + its escrow (cashescrow/). */
   supply: number
   /** Accounts with a non-zero balance of the currency. */
   holders: number
@@ -399,6 +488,17 @@ export const keys = {
   offer: (offerId: string): string => `${PREFIX.offer}${offerId}`,
   trade: (height: number, txIndex: number): string => `${PREFIX.trade}${padInteger(height)}/${padInteger(txIndex)}`,
   swapUsed: (swapId: string): string => `${PREFIX.swapUsed}${swapId}`,
+  offtake: (offtakeId: string): string => `${PREFIX.offtake}${offtakeId}`,
+  offtakeOpenPrefix: (registry: string, projectId: string, developer: string): string => `${PREFIX.offtakeOpen}${registry}/${projectId}/${developer}/`,
+  offtakeOpen: (registry: string, projectId: string, developer: string, height: number, txIndex: number): string => `${PREFIX.offtakeOpen}${registry}/${projectId}/${developer}/${padInteger(height)}/${padInteger(txIndex)}`,
+  offtakeDue: (dueAtMs: number, offtakeId: string): string => `${PREFIX.offtakeDue}${padInteger(dueAtMs)}/${offtakeId}`,
+  offtakePartyPrefix: (account: string): string => `${PREFIX.offtakeParty}${account}/`,
+  offtakeParty: (account: string, height: number, txIndex: number): string => `${PREFIX.offtakeParty}${account}/${padInteger(height)}/${padInteger(txIndex)}`,
+  offtakeProjectPrefix: (registry: string, projectId: string): string => `${PREFIX.offtakeProject}${registry}/${projectId}/`,
+  offtakeProject: (registry: string, projectId: string, height: number, txIndex: number): string => `${PREFIX.offtakeProject}${registry}/${projectId}/${padInteger(height)}/${padInteger(txIndex)}`,
+  offtakeDeliveryPrefix: (offtakeId: string): string => `${PREFIX.offtakeDelivery}${offtakeId}/`,
+  offtakeDelivery: (offtakeId: string, seq: number): string => `${PREFIX.offtakeDelivery}${offtakeId}/${padInteger(seq)}`,
+  cashEscrow: (currency: string): string => `${PREFIX.cashEscrow}${currency}`,
   evidenceSlot: (step: EvidenceStep, validatorIndex: number, height: number, round: number): string =>
     `${PREFIX.evidenceSlot}${step}/${padInteger(validatorIndex)}/${padInteger(height)}/${padInteger(round)}`,
 }

@@ -228,6 +228,26 @@ const batchImportSchema = z
       message: `must be the origin's numbering space "${origin}" or "${origin}/<segment>" (letters, digits, "_", "." and "-"), got ${show(space)}`,
     })
   })
+// Offtake / prepayment (offtake-agree.ts): quantities are whole tonnes, money integer minor units.
+const offtakeAgreeSchema = z.strictObject({
+  financier: accountId,
+  developer: accountId,
+  registry,
+  projectId: identifier,
+  quantity: z.int().positive().max(SERIAL_MAX),
+  pricePerTonne,
+  currency,
+  prepaid: z.int().nonnegative().max(CASH_AMOUNT_MAX),
+  dueAtMs: z.int().positive(),
+  expiresAtMs: z.int().positive(),
+  developerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
+})
+
+const offtakeCancelSchema = z.strictObject({
+  offtakeId: z.string().regex(/^[0-9a-f]{64}$/, 'must be an offtake id: 64 lowercase hex characters'),
+  refund: z.int().nonnegative().max(CASH_AMOUNT_MAX),
+  developerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
+})
 
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
@@ -252,6 +272,8 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'credit.retire-private': creditRetirePrivateSchema,
   'credit.port': creditPortSchema,
   'batch.import': batchImportSchema,
+  'offtake.agree': offtakeAgreeSchema,
+  'offtake.cancel': offtakeCancelSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

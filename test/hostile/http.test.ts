@@ -274,6 +274,18 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
     ['GET', `/private-retirements/${'A'.repeat(64)}`, 400, 'BAD_REQUEST'],
     ['GET', `/private-retirements/${'0'.repeat(64)}`, 404, 'UNKNOWN_RETIREMENT'],
     ['POST', `/private-retirements/${'0'.repeat(64)}`, 404, 'NOT_FOUND'],
+    ['GET', '/offtakes/zz', 400, 'BAD_REQUEST'],
+    ['GET', `/offtakes/${'A'.repeat(64)}`, 400, 'BAD_REQUEST'],
+    ['GET', `/offtakes/${'0'.repeat(64)}`, 404, 'UNKNOWN_OFFTAKE'],
+    ['GET', '/offtakes/%zz', 400, 'BAD_URL'],
+    ['POST', `/offtakes/${'0'.repeat(64)}`, 404, 'NOT_FOUND'],
+    ['GET', '/accounts/zz/offtakes', 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/offtakes?limit=0`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/offtakes?after=../../x`, 400, 'BAD_REQUEST'],
+    ['GET', `/accounts/${'ab'.repeat(32)}/offtakes?after=0000000000000001%2F00000000000000001`, 400, 'BAD_REQUEST'],
+    ['GET', '/projects/VCS/nope/offtakes', 404, 'UNKNOWN_PROJECT'],
+    ['GET', `/projects/VCS/${'x'.repeat(300)}/offtakes`, 400, 'BAD_REQUEST'],
+    ['GET', '/projects/VCS/first/offtakes?limit=1e3', 400, 'BAD_REQUEST'],
   ]
 
   it.each(routeCases)('%s %s', async (method, url, status, code) => {
@@ -283,7 +295,7 @@ describe('hostile input on the HTTP API: a clear 4xx, nothing changes, the node 
   })
 
   it('the boundaries of the same routes are accepted (the checks above reject bad values, not everything)', async () => {
-    for (const url of ['/blocks/1', '/blocks/latest', `/projects?limit=${LIST_LIMIT_MAX}`, '/projects?limit=1', '/batches?limit=1', `/accounts/${registryHex}`, `/accounts/${registryHex}/holdings`, `/accounts/${registryHex}/balances`, `/accounts/${registryHex}/balances?limit=${LIST_LIMIT_MAX}&after=USD`, '/projects/VCS/first']) {
+    for (const url of ['/blocks/1', '/blocks/latest', `/projects?limit=${LIST_LIMIT_MAX}`, '/projects?limit=1', '/batches?limit=1', `/accounts/${registryHex}`, `/accounts/${registryHex}/holdings`, `/accounts/${registryHex}/balances`, `/accounts/${registryHex}/balances?limit=${LIST_LIMIT_MAX}&after=USD`, '/projects/VCS/first', `/accounts/${registryHex}/offtakes?limit=${LIST_LIMIT_MAX}`, '/projects/VCS/first/offtakes?after=0000000000000001/0000000000000000']) {
       const response = await node.api.inject({ method: 'GET', url })
       expect(response.statusCode, `${url}: ${response.body.slice(0, 200)}`).toBe(200)
     }

@@ -43,6 +43,8 @@ describe('the workload', () => {
     const kinds = [...TX_KINDS]
     for (const kind of kinds) expect(outcomes[`${kind} OK`] ?? 0, `${kind} OK in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
     expect(Object.keys(outcomes).filter((key) => !key.endsWith(' OK')).length).toBeGreaterThan(3)
+    // Offtake agreements delivered on issuance, defaulted at their due date and cancelled by both parties.
+    for (const status of ['delivered', 'defaulted', 'cancelled']) expect(outcomes[`offtake status ${status}`] ?? 0, `offtake status ${status} in ${JSON.stringify(outcomes)}`).toBeGreaterThan(0)
   }, 240_000)
 })
 
@@ -114,6 +116,10 @@ describe('the checks catch violations', () => {
     expect((await checkCash(state([[keys.balance(a, 'USD'), -5], supply(0, 0)])))[0]).toMatch(/not a positive integer/)
     expect((await checkCash(state([[keys.balance(a, 'USD'), 0.5], supply(0, 0)])))[0]).toMatch(/not a positive integer/)
     expect(await checkCash(state([[keys.balance(a, 'EUR'), 5]]))).toEqual(['balances of EUR, which has no supply record'])
+    // Offtake escrow is part of the supply.
+    expect(await checkCash(state([[keys.balance(a, 'USD'), 70], [keys.cashEscrow('USD'), 30], supply(100, 1)]))).toEqual([])
+    expect(await checkCash(state([[keys.balance(a, 'USD'), 70], [keys.cashEscrow('USD'), 20], supply(100, 1)]))).toEqual(['supply of USD is 100, its balances sum to 70 and 20 is in escrow'])
+    expect(await checkCash(state([[keys.cashEscrow('EUR'), 20]]))).toEqual(['escrow of EUR, which has no supply record'])
   })
 })
 

@@ -8,7 +8,7 @@ import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
 import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
 import type { BatchRecord, RecordOfRecord } from '../../node/ledger/keys.ts'
-import { keys, readRecord, type AttestationRecord, type EventRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
+import { keys, readRecord, type AttestationRecord, type EventRecord, type OfftakeDeliveryRecord, type OfftakeRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
 
 /** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
 export function checkAgreement(nodes: SimNode[]): string[] {
@@ -167,8 +167,9 @@ export async function checkRegistryOfRecord(state: StateReader, locks: LockRecor
 
 /**
  * Cash invariants of one state: every balance is a positive safe integer (none negative, zero or fractional: a
- * zero balance is deleted), and per currency the supply record's supply is the sum of its balances and its holder
- * count the number of balances; no balance of a currency without a supply record. Sums are BigInt, so exact.
+ * zero balance is deleted), and per currency the supply record's supply is the sum of its balances plus its escrow
+ * (cashescrow/<currency>, held by open offtake agreements) and its holder count the number of balances; no balance
+ * or escrow of a currency without a supply record. Sums are BigInt, so exact.
  */
 export async function checkCash(state: StateReader): Promise<string[]> {
   const violations: string[] = []
@@ -190,10 +191,20 @@ export async function checkCash(state: StateReader): Promise<string[]> {
   }
   const supplies = new Map((await readRange<CashSupplyRecord>(state, prefixRange(PREFIX.cashSupply))).map(([key, record]) => [key.slice(PREFIX.cashSupply.length), record]))
   for (const currency of sums.keys()) if (!supplies.has(currency)) violations.push(`balances of ${currency}, which has no supply record`)
+  const escrows = new Map<string, bigint>()
+  for (const [key, value] of await readRange<unknown>(state, prefixRange(PREFIX.cashEscrow))) {
+    const currency = key.slice(PREFIX.cashEscrow.length)
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) violations.push(`${key} is ${JSON.stringify(value)}, not a positive integer of minor units`)
+    else escrows.set(currency, BigInt(value))
+    if (!supplies.has(currency)) violations.push(`escrow of ${currency}, which has no supply record`)
+  }
   for (const [currency, record] of supplies) {
     if (record.currency !== currency) violations.push(`supply record of ${currency} names ${String(record.currency)}`)
     if (!Number.isSafeInteger(record.supply) || record.supply < 0) violations.push(`supply of ${currency} is ${String(record.supply)}`)
-    else if (BigInt(record.supply) !== (sums.get(currency) ?? 0n)) violations.push(`supply of ${currency} is ${record.supply}, its balances sum to ${String(sums.get(currency) ?? 0n)}`)
+    else if (BigInt(record.supply) !== (sums.get(currency) ?? 0n) + (escrows.get(currency) ?? 0n)) {
+      const escrow = escrows.get(currency) ?? 0n
+      violations.push(`supply of ${currency} is ${record.supply}, its balances sum to ${String(sums.get(currency) ?? 0n)}${escrow > 0n ? ` and ${String(escrow)} is in escrow` : ''}`)
+    }
     if (record.holders !== (holders.get(currency) ?? 0)) violations.push(`${currency} has ${String(record.holders)} holders on record, ${holders.get(currency) ?? 0} balances`)
   }
   return violations
@@ -296,5 +307,53 @@ export async function checkQuality(state: StateReader): Promise<string[]> {
     if (attestation === undefined || attestation.seq !== seq) violations.push(`attestation index ${key} names seq ${seq}, which is not that attestation`)
   }
   if (indexed.length !== attestations.size) violations.push(`${attestations.size} attestations, ${indexed.length} data-hash index entries`)
+  return violations
+}
+
+/**
+ * Offtake agreements (node/ledger/offtakes.ts) at a block whose time is `blockTimeMs`: each open agreement escrows
+ * exactly the remaining payment, quantity x price - max(prepaid, delivered x price), and a closed one nothing; the
+ * escrow total of each currency is the sum of its agreements' escrows; paid on delivery = max(0, delivered x price -
+ * prepaid); delivered + outstanding (open) or + shortfall (closed) = quantity; its delivery records sum to what was
+ * delivered and pay what was paid; the open and due indexes name exactly the open agreements; and none is open past
+ * its due date.
+ */
+export async function checkOfftakes(state: StateReader, blockTimeMs: number): Promise<string[]> {
+  const violations: string[] = []
+  const agreements = (await readRange<OfftakeRecord>(state, prefixRange(PREFIX.offtake))).map(([, record]) => record)
+  const escrowed = new Map<string, number>()
+  const open = new Set<string>()
+  for (const record of agreements) {
+    const name = `offtake ${record.id.slice(0, 16)}`
+    const total = record.quantity * record.pricePerTonne
+    escrowed.set(record.currency, (escrowed.get(record.currency) ?? 0) + record.escrowed)
+    if (record.paidOnDelivery !== Math.max(0, record.delivered * record.pricePerTonne - record.prepaid)) violations.push(`${name}: paid ${record.paidOnDelivery} on delivery of ${record.delivered} t`)
+    if (record.prepaid > total || record.delivered > record.quantity) violations.push(`${name}: prepaid ${record.prepaid} of ${total}, delivered ${record.delivered} of ${record.quantity}`)
+    if (record.status === 'open') {
+      open.add(record.id)
+      const required = total - Math.max(record.prepaid, record.delivered * record.pricePerTonne)
+      if (record.escrowed !== required) violations.push(`${name}: escrows ${record.escrowed}, the remaining payment is ${required}`)
+      if (record.delivered >= record.quantity) violations.push(`${name}: open with ${record.delivered} of ${record.quantity} t delivered`)
+      if (record.dueAtMs < blockTimeMs) violations.push(`${name}: open past its due date ${record.dueAtMs} at block time ${blockTimeMs}`)
+    } else {
+      if (record.escrowed !== 0) violations.push(`${name}: ${record.status} with ${record.escrowed} still in escrow`)
+      if (record.delivered + record.shortfall !== record.quantity) violations.push(`${name}: ${record.status}: delivered ${record.delivered} + shortfall ${record.shortfall} != ${record.quantity}`)
+    }
+    const prefix = `${PREFIX.offtakeDelivery}${record.id}/`
+    const deliveries = (await readRange<OfftakeDeliveryRecord>(state, prefixRange(prefix))).map(([, delivery]) => delivery)
+    if (deliveries.length !== record.deliveries || deliveries.reduce((sum, delivery) => sum + delivery.units, 0) !== record.delivered || deliveries.reduce((sum, delivery) => sum + delivery.payment, 0) !== record.paidOnDelivery) {
+      violations.push(`${name}: ${deliveries.length} delivery records do not add up to ${record.delivered} t and ${record.paidOnDelivery} paid`)
+    }
+  }
+  for (const [currency, total] of escrowed) {
+    const stored = (await readRecord<number>(state, keys.cashEscrow(currency))) ?? 0
+    if (stored !== total) violations.push(`escrow of ${currency} is ${stored}, its agreements escrow ${total}`)
+  }
+  for (const [key] of await readRange<unknown>(state, prefixRange(PREFIX.cashEscrow))) if (!escrowed.has(key.slice(PREFIX.cashEscrow.length))) violations.push(`${key} without an agreement`)
+  const openIndexed = (await readRange<string>(state, prefixRange(PREFIX.offtakeOpen))).map(([, id]) => id).sort()
+  const dueIndexed = (await readRange<null>(state, prefixRange(PREFIX.offtakeDue))).map(([key]) => key.slice(key.lastIndexOf('/') + 1)).sort()
+  const expected = [...open].sort().join(',')
+  if (openIndexed.join(',') !== expected) violations.push(`the open-offtake index names ${openIndexed.length} agreements, ${open.size} are open`)
+  if (dueIndexed.join(',') !== expected) violations.push(`the due-date index names ${dueIndexed.length} agreements, ${open.size} are open`)
   return violations
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, decode, type Genesis } from '../../client/wire.ts'
 import { DEFAULT_CONSENSUS_TIMEOUTS } from '../../node/config/config.ts'
-import { checkAgreement, checkCash, checkEvidenceAccusesOnlyByzantine, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, checkQuality, committedTxIds, frozenUnits } from './invariants.ts'
+import { checkAgreement, checkCash, checkEvidenceAccusesOnlyByzantine, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, checkOfftakes, checkQuality, committedTxIds, frozenUnits } from './invariants.ts'
 import { STABLE_LINKS, SimNetwork } from './network.ts'
 import { BYZANTINE_BEHAVIORS, SimNode, type Behavior } from './node.ts'
 import { Rng, Scheduler } from './scheduler.ts'
@@ -262,6 +262,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     violations.push(...(await checkLedger(top.store.state, top.app?.latest.timeMs ?? 0)))
     violations.push(...(await checkCash(top.store.state)))
     violations.push(...(await checkQuality(top.store.state)))
+    violations.push(...(await checkOfftakes(top.store.state, top.app?.latest.timeMs ?? 0)))
     violations.push(...checkFrozen(frozenAtStabilisation, await frozenUnits(top.store.state)))
     const { ids, violations: duplicates } = await committedTxIds(top.store, top.height)
     violations.push(...duplicates)
@@ -273,6 +274,11 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
       if (record === undefined) continue
       const [, , , name] = decode(record) as [number, number, number, string]
       const key = `${tx.kind} ${name}`
+      outcomes[key] = (outcomes[key] ?? 0) + 1
+    }
+    // How the offtake agreements ended (delivered on issuance, defaulted at the due date, still open).
+    for (const [, bytes] of await top.store.state.range({ gte: 'offtake/', lt: 'offtake0' })) {
+      const key = `offtake status ${(decode(bytes) as { status: string }).status}`
       outcomes[key] = (outcomes[key] ?? 0) + 1
     }
     const missing = signed.filter((tx) => !ids.has(tx.id))

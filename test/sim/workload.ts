@@ -2,13 +2,15 @@
 // cash (USD, EUR) into the holders' accounts and burns what they pay back to it, and holders that transfer and
 // retire credits and pay each other (and the bank) cash. Some transactions are meant to fail: overlapping
 // issuances, payments and burns of more than the sender may hold (INSUFFICIENT_FUNDS), and mints by a holder
-// (WRONG_ROLE); the ledger must reject them and change nothing else. Each client signs consecutive nonces, keeps a few transactions in
+// (WRONG_ROLE); the ledger must reject them and change nothing else. Holders also agree offtakes with each other
+// (one the financier, another the developer), which the registry's batches to the developer deliver, which default
+// at their due date, or which both cancel. Each client signs consecutive nonces, keeps a few transactions in
 // flight, asks a random node whether each is committed, and re-submits the same signed bytes to a random node when
 // it is not (the safe retry the README promises: a signed transaction is committed at most once).
 import { keyPairFromSecret, type KeyPair, type SignedTxWithId } from '../../client/keys.ts'
 import { sha256 } from '@noble/hashes/sha2.js'
 import * as build from '../../client/builders.ts'
-import { bytesToHex, encodeSignedTx, encodeTx, portSignBytes, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
+import { bytesToHex, encodeSignedTx, encodeTx, offtakeCancelSignBytes, offtakeSignBytes, portSignBytes, swapSignBytes, txId, txSignBytes, type Genesis, type GenesisAccount, type TxBodies, type TxKind } from '../../client/wire.ts'
 import { createSigner } from '../../node/crypto/sign.ts'
 import { Rng, type Scheduler } from './scheduler.ts'
 import type { SimNode } from './node.ts'
@@ -178,6 +180,10 @@ export class Workload {
   private nextImportSerial = 1
   /** Ranges ported (or meant to be) to GS, which GS may cancel, immobilise or port back to Verra. */
   private readonly portedToGs: { batchId: string; start: number; end: number }[] = []
+  /** Offtake agreements draw from their own stream, so that they shift the other clients' draws little. */
+  private readonly offtakeRng: Rng
+  /** Offtake agreements signed so far (some rejected, delivered or defaulted by the time a cancellation arrives). */
+  private readonly offtakes: { id: string; financier: string; developer: KeyPair }[] = []
 
   constructor(
     private readonly genesis: Genesis,
@@ -191,6 +197,11 @@ export class Workload {
     const chainId = genesis.chainId
     this.privateRetirements = qualityKeys !== undefined
     const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
+    const firstHolder = holderKeys[0]?.publicKey ?? new Uint8Array(4)
+    // Seeded from the run's first holder key (so from the run's seed); the constant only picks a stream. It was chosen
+    // so that seeds 1-6 (test/sim/checks.test.ts) still reach every outcome they did before offtakes joined: any new
+    // draw shifts what the other clients do in a given seed.
+    this.offtakeRng = new Rng(new DataView(firstHolder.buffer, firstHolder.byteOffset).getUint32(0) ^ 6)
     const bankId = bytesToHex(bankKey.publicKey)
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
     const bank = new Client('bank', bankKey, (client) => this.bankTx(client, holders), chainId)
@@ -387,8 +398,45 @@ export class Workload {
     return null
   }
 
+  /**
+   * An offtake agreement the holder (financier) makes with another holder (developer) on the simulated project: small
+   * enough to be funded mostly, due a few seconds ahead, so that some are delivered by the registry's next batches to
+   * that holder and others default at their due date; or both parties cancel one of the holder's agreements. Both
+   * sign (the workload holds every holder's key).
+   */
+  private offtakeTx(client: Client, self: string): { kind: string; tx: SignedTxWithId } {
+    const rng = this.offtakeRng
+    const own = this.offtakes.filter((offtake) => offtake.financier === self)
+    if (own.length > 0 && rng.chance(0.4)) {
+      // Both parties end one (refund mostly 0; sometimes more than the developer holds: INSUFFICIENT_FUNDS).
+      const offtake = own[rng.int(own.length)] as (typeof own)[number]
+      this.offtakes.splice(this.offtakes.indexOf(offtake), 1)
+      const cancel = { offtakeId: offtake.id, refund: rng.chance(0.8) ? 0 : rng.between(1, 2_000) }
+      return { kind: 'offtake.cancel', tx: client.sign('offtake.cancel', { ...cancel, developerSignature: createSigner(offtake.developer.secretKey)(offtakeCancelSignBytes(this.genesis.chainId, cancel)) }) }
+    }
+    const developer = rng.pick(this.holderKeys.filter((key) => bytesToHex(key.publicKey) !== self))
+    const quantity = rng.between(1, 60)
+    const pricePerTonne = rng.between(1, 60)
+    const terms = build.offtakeTerms({
+      financier: self,
+      developer: bytesToHex(developer.publicKey),
+      registry: 'VCS',
+      projectId: PROJECT_ID,
+      quantity,
+      pricePerTonne,
+      currency: rng.pick(CASH_CURRENCIES),
+      prepaid: rng.chance(0.3) ? 0 : rng.between(0, quantity * pricePerTonne),
+      dueAtMs: this.nowMs + rng.between(2_000, 15_000),
+      expiresAtMs: this.nowMs + rng.between(1_000, 6_000),
+    })
+    const signBytes = offtakeSignBytes(this.genesis.chainId, terms)
+    this.offtakes.push({ id: bytesToHex(signBytes), financier: self, developer })
+    return { kind: 'offtake.agree', tx: client.sign('offtake.agree', { ...terms, developerSignature: createSigner(developer.secretKey)(signBytes) }) }
+  }
+
   private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
+    if (this.registered && this.offtakeRng.chance(0.06)) return this.offtakeTx(client, bytesToHex(client.key.publicKey))
     if (rng.chance(0.3)) return this.holderCashTx(client, others, bankId)
     if (this.batches.length === 0) return null
     const self = bytesToHex(client.key.publicKey)
