@@ -8,6 +8,7 @@ import { bytesToHex, REGISTRY_CODES, type RegistryCode } from '../client/wire.ts
 import { createHash } from 'node:crypto'
 import { generateTestnet } from './testnet.ts'
 import { runImport } from './import.ts'
+import { AmountError, parseAmount } from '../client/amounts.ts'
 
 export const DEFAULT_NODE_URL = 'http://127.0.0.1:28000'
 
@@ -84,6 +85,17 @@ function range(value: string): { start: number; end: number } {
   const end = Number(match[2])
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start > end) throw new InvalidArgumentError('START must be <= END')
   return { start, end }
+}
+
+/** An exact amount of CO2e as integer parts: "0.25" (tonnes), "250kg", "1.000001t", "42 parts" (client/amounts.ts). */
+export function amount(value: string): number {
+  try {
+    const parts = parseAmount(value)
+    if (parts < 1) throw new AmountError('the amount must be more than zero')
+    return parts
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
 }
 
 function print(value: unknown): void {
@@ -460,6 +472,53 @@ export function buildProgram(): Command {
     if (!verdict.matches) process.exitCode = 1
   })
 
+  // Fractions: amounts are exact decimals (tonnes by default, or kg / g), turned into integer parts of 1/1_000_000 t.
+  addTxOptions(
+    tx
+      .command('fractionalise')
+      .description('turn whole credits of a batch into parts (1_000_000 per tonne) that keep their serials')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
+    await sendAndPrint(options, (s) => s.send('credit.fractionalise', build.creditFractionalise(selection(options)), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('fraction-transfer')
+      .description('move an amount of a batch\'s fractions to another account (lowest serials first)')
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--amount <amount>', 'e.g. 0.25 (tonnes), 250kg, 1.000001t', amount)
+      .requiredOption('--to <account>', 'receiving account id', accountId)
+      .option('--from-serial <serial>', 'take parts of this serial and higher ones only', positive),
+  ).action(async (options: TxOptions & { batch: string; amount: number; to: string; fromSerial?: number }) => {
+    await sendAndPrint(options, (s) => s.send('fraction.transfer', build.fractionTransfer({ batchId: options.batch, amount: options.amount, to: options.to, fromSerial: options.fromSerial ?? 0 }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('fraction-retire')
+      .description('retire an amount of a batch\'s fractions; the retirement lists the serials and parts')
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--amount <amount>', 'e.g. 0.25 (tonnes), 250kg', amount)
+      .option('--from-serial <serial>', 'take parts of this serial and higher ones only', positive)
+      .option('--beneficiary <name>', 'on whose behalf', '')
+      .option('--purpose <text>', 'purpose of the retirement', '')
+      .option('--reason <text>', 'reason', ''),
+  ).action(async (options: TxOptions & { batch: string; amount: number; fromSerial?: number; beneficiary: string; purpose: string; reason: string }) => {
+    await sendAndPrint(options, (s) => s.send('fraction.retire', build.fractionRetire({ batchId: options.batch, amount: options.amount, fromSerial: options.fromSerial ?? 0, beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('recombine')
+      .description('get whole credits back from serials whose every part you hold')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (your lowest fully held serials)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
+    await sendAndPrint(options, (s) => s.send('credit.recombine', build.creditRecombine(selection(options)), options.wait ? { wait: 'commit' } : {}))
+  })
+  //COMPOSITE_CLI
+
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
     const command = addNodeOption(query.command(name).description(description))
@@ -493,6 +552,11 @@ export function buildProgram(): Command {
     const { node, from, to, ...filter } = options
     print(await new TonneClient(node).prices({ ...filter, ...(from === undefined ? {} : { fromMs: from }), ...(to === undefined ? {} : { toMs: to }) }))
   })
+  queryCommand('fractions', 'fractions an account holds (integer parts, 1_000_000 per tonne)', (client, id) => client.fractions(accountId(id as string)), ['account'])
+  queryCommand('batch-fractions', 'fractionalised serials of a batch: holders and retired parts', (client, id) => client.batchFractions(id as string), ['batchId'])
+  queryCommand('serial-fractions', 'one fractionalised serial: holders and retired parts', (client, id, serial) => client.serialFractions(id as string, positive(serial as string)), ['batchId', 'serial'])
+  queryCommand('fraction-retirement', 'a fractional retirement: the serials and parts it retired', (client, id) => client.fractionRetirement(hexId(id as string)), ['txId'])
+  //COMPOSITE_QUERIES
   queryCommand('balances', 'cash balances of an account, every currency (integer minor units)', (client, id) => client.balances(accountId(id as string)), ['account'])
   queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
   queryCommand('private-retirement', 'a private retirement: its beneficiary commitment and retire events', (client, id) => client.privateRetirement(id as string), ['txId'])

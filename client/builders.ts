@@ -16,6 +16,8 @@ import type {
 } from './wire.ts'
 import type { CreditRetirePrivateBody, ProjectAttestBody, ProjectRateBody } from './wire.ts'
 import { commitBeneficiary } from './commitments.ts'
+import type { CreditFractionaliseBody, CreditRecombineBody, FractionRetireBody, FractionTransferBody } from './wire.ts'
+import { parseAmount } from './amounts.ts'
 
 /** Selects credits of a batch either by quantity (lowest serials first) or by an explicit serial range. */
 export type Selection = { batchId: string; quantity: number } | { batchId: string; range: SerialRange }
@@ -143,4 +145,32 @@ export function projectAttest(input: ProjectAttestBody): ProjectAttestBody {
 export function creditRetirePrivate(input: Selection & { beneficiary: string; purpose?: string; reason?: string; retiredOn?: string }): { body: CreditRetirePrivateBody; salt: string; commitment: string } {
   const { salt, commitment } = commitBeneficiary(input.beneficiary)
   return { body: { ...selection(input), beneficiaryCommitment: commitment, purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }, salt, commitment }
+}
+
+// Fractions: amounts are integer parts (FRACTION_PARTS_PER_TONNE per tonne, one part = one gram) or, as text, exact
+// decimals parsed by client/amounts.ts ("0.25", "250kg", "1.000001t").
+function partsOf(amount: number | string): number {
+  const parts = typeof amount === 'string' ? parseAmount(amount) : amount
+  if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`an amount of fractions is a positive integer of parts, got ${String(amount)}`)
+  return parts
+}
+
+/** Turns whole units of a batch (quantity or range) into parts. */
+export function creditFractionalise(input: Selection): CreditFractionaliseBody {
+  return selection(input)
+}
+
+/** Gets whole units back from parts fully held: a quantity (lowest fully held serials) or a range. */
+export function creditRecombine(input: Selection): CreditRecombineBody {
+  return selection(input)
+}
+
+/** Moves `amount` (parts, or text like "250kg") of a batch's fractions to `to`, lowest serials first from `fromSerial`. */
+export function fractionTransfer(input: { batchId: string; amount: number | string; to: string; fromSerial?: number }): FractionTransferBody {
+  return { batchId: input.batchId, parts: partsOf(input.amount), fromSerial: input.fromSerial ?? 0, to: input.to }
+}
+
+/** Retires `amount` (parts, or text like "0.25") of a batch's fractions. */
+export function fractionRetire(input: { batchId: string; amount: number | string; fromSerial?: number; beneficiary?: string; purpose?: string; reason?: string; retiredOn?: string }): FractionRetireBody {
+  return { batchId: input.batchId, parts: partsOf(input.amount), fromSerial: input.fromSerial ?? 0, beneficiary: input.beneficiary ?? '', purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }
 }

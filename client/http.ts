@@ -35,13 +35,49 @@ export interface HoldingView {
   start: number
   end: number
   owner: string
-  status: 'active' | 'retired' | 'cancelled'
+  status: 'active' | 'retired' | 'cancelled' | 'locked' | 'fractionalised'
 }
 
 export interface StatusTotals {
   active: number
   retired: number
   cancelled: number
+  locked: number
+  fractionalised: number
+}
+
+/** Fractions are integer parts: FRACTION_PARTS_PER_TONNE (1_000_000) per tonne (client/amounts.ts formats them). */
+export interface AccountFractionsView {
+  account: string
+  fractions: { batchId: string; serial: number; parts: number }[]
+  totalParts: number
+  next: string | null
+}
+
+export interface SerialFractionsView {
+  batchId: string
+  serial: number
+  fractionalisedBy: string
+  fractionalisedHeight: number
+  holders: { account: string; parts: number }[]
+  heldParts: number
+  retiredParts: number
+  truncated: boolean
+}
+
+export interface FractionRetirementView {
+  txId: string
+  retiredBy: string
+  totalParts: number
+  parts: { batchId: string; serial: number; parts: number }[]
+  beneficiary: string
+  purpose: string
+  reason: string
+  retiredOn: string
+  compositeClass: string
+  compositeUnits: number[]
+  height: number
+  timeMs: number
 }
 
 export interface HoldingsView {
@@ -231,6 +267,26 @@ export class TonneClient {
   /** The account's cash balances, every currency it holds (an account holding nothing has an empty list). */
   balances(id: string): Promise<BalancesView> {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}/balances`)
+  }
+
+  /** The fractions an account holds (parts per batch and serial). */
+  fractions(id: string, page: { limit?: number; after?: string } = {}): Promise<AccountFractionsView> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/fractions${pageQuery(page)}`)
+  }
+
+  /** The fractionalised serials of a batch: holders and retired parts of each. */
+  batchFractions(batchId: string, page: { limit?: number; after?: string } = {}): Promise<{ batchId: string; serials: SerialFractionsView[]; next: string | null }> {
+    return this.request('GET', `/batches/${encodeURIComponent(batchId)}/fractions${pageQuery(page)}`)
+  }
+
+  /** One fractionalised serial; 404 NOT_FRACTIONALISED when it is not (or no longer) fractionalised. */
+  serialFractions(batchId: string, serial: number): Promise<SerialFractionsView> {
+    return this.request('GET', `/batches/${encodeURIComponent(batchId)}/serials/${serial}/fractions`)
+  }
+
+  /** A fractional retirement (fraction.retire, composite.retire) by its transaction id. */
+  fractionRetirement(txId: string): Promise<FractionRetirementView> {
+    return this.request('GET', `/fraction-retirements/${encodeURIComponent(txId)}`)
   }
 
   /** A currency's supply and holder count; HttpError 404 UNKNOWN_CURRENCY when none was ever minted. */

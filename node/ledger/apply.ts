@@ -37,6 +37,10 @@ import { projectRegister } from './project-register.ts'
 import { projectRate } from './project-rate.ts'
 import { projectAttest } from './project-attest.ts'
 import { creditRetirePrivate } from './credit-retire-private.ts'
+import { creditFractionalise } from './credit-fractionalise.ts'
+import { fractionTransfer } from './fraction-transfer.ts'
+import { fractionRetire } from './fraction-retire.ts'
+import { creditRecombine } from './credit-recombine.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -64,6 +68,11 @@ export const RULES: Rules = {
   'project.rate': projectRate,
   'project.attest': projectAttest,
   'credit.retire-private': creditRetirePrivate,
+  'credit.fractionalise': creditFractionalise,
+  'fraction.transfer': fractionTransfer,
+  'fraction.retire': fractionRetire,
+  'credit.recombine': creditRecombine,
+  //COMPOSITE_RULES
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

@@ -5,6 +5,7 @@
 //   project-register.ts   batch-issue.ts   credit-transfer.ts   credit-retire.ts   credit-cancel.ts
 //   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
 //   project-rate.ts   project-attest.ts   credit-retire-private.ts   (quality.ts: their shared helpers)
+//   credit-fractionalise.ts   fraction-transfer.ts   fraction-retire.ts   credit-recombine.ts   (fractions.ts: the model)
 //   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
 //   cash-mint.ts          cash-burn.ts     cash-transfer.ts
 //   cash.ts               cash balances and supply (integer minor units)
@@ -24,3 +25,4 @@ export { LedgerInvariantError } from './result.ts'
 export * from './validate.ts'
 export * from './queries.ts'
 export { blockDate, currentRating } from './quality.ts'
+export { compositeCustodyOf, FRACTION_SCAN_SERIALS_MAX, FRACTION_SERIALS_PER_TX_MAX, FRACTIONALISE_UNITS_PER_TX_MAX } from './fractions.ts'

@@ -14,9 +14,14 @@
 //   could return a range of VCS/1 and miss a real overlap: test/ledger/batch-issue.test.ts has the case.)
 // - an account id is exactly 64 hex characters and a currency code [A-Z0-9]{3,12} (CURRENCY_PATTERN) never
 //   contains '/', so `balance/<accountId>/<currency>` keys of one account never fall among another's.
+// - fractions: in `fraction/<batchId>/<padded serial>/<account>` the batch id is followed by '/', which it cannot
+//   contain after its ':', and the serial is fixed-width; `fractionowner/<account>/<batchId>/<padded serial>` is
+//   ordered like owner/. A composite class id is an identifier (IDENTIFIER_PATTERN: no '/' or ':'), so
+//   `compositeunit/<classId>/<padded n>` and `compositeowner/<account>/<classId>/<padded n>` ranges of one class
+//   never hold another's.
 //
 // Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
-import { decode, encode, type BatchIssueBody, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
+import { decode, encode, type BatchIssueBody, type CompositeRules, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
 import type { StateReader, RangeOptions } from '../state/view.ts'
 import { invariant } from './result.ts'
 
@@ -84,6 +89,27 @@ export const PREFIX = {
   attestationData: 'attestationdata/',
   /** privateretirement/<txId> -> PrivateRetirementRecord: a credit.retire-private and the events it appended. */
   privateRetirement: 'privateretirement/',
+  /**
+   * fraction/<batchId>/<padded serial>/<accountId> -> number: the parts (of FRACTION_PARTS_PER_TONNE) of one
+   * fractionalised serial an account holds, a positive safe integer; deleted at zero (node/ledger/fractions.ts).
+   * A composite class's custody is an account too (compositeCustodyOf), so parts in composites are balances here.
+   */
+  fraction: 'fraction/',
+  /** fractionowner/<accountId>/<batchId>/<padded serial> -> number: the same balances, indexed by holder. */
+  fractionOwner: 'fractionowner/',
+  /**
+   * fractionserial/<batchId>/<padded serial> -> FractionSerialRecord: a fractionalised serial (its holding has status
+   * 'fractionalised'), who fractionalised it and how many of its parts are retired; deleted when recombined.
+   */
+  fractionSerial: 'fractionserial/',
+  /** fractionretirement/<txId> -> FractionRetirementRecord: a fraction.retire or composite.retire and the parts it retired. */
+  fractionRetirement: 'fractionretirement/',
+  /** composite/<classId> -> CompositeClassRecord: a composite asset class, its rules and unit counts (node/ledger/composites.ts). */
+  composite: 'composite/',
+  /** compositeunit/<classId>/<padded n> -> CompositeUnitRecord: unit n of a class (from 1) and its components; kept after redeem or retire. */
+  compositeUnit: 'compositeunit/',
+  /** compositeowner/<accountId>/<classId>/<padded n> -> null: the live (active) composite units an account holds. */
+  compositeOwner: 'compositeowner/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -124,7 +150,12 @@ export interface SpaceRangeRecord {
   batchId: string
 }
 
-export const HOLDING_STATUSES = ['active', 'retired', 'cancelled', 'locked'] as const
+/**
+ * 'fractionalised': the unit was divided into FRACTION_PARTS_PER_TONNE parts (fraction/ keys); the holding keeps the
+ * account that fractionalised it as owner and is frozen for every whole-unit rule (FRACTIONALISED_UNIT) until
+ * credit.recombine makes it active again, owned by the account that gathered all its parts.
+ */
+export const HOLDING_STATUSES = ['active', 'retired', 'cancelled', 'locked', 'fractionalised'] as const
 export type HoldingStatus = (typeof HOLDING_STATUSES)[number]
 
 /** A serial sub-block of one batch, inclusive on both ends. */
@@ -216,7 +247,26 @@ export interface TradeRecord {
   disclosed: boolean
 }
 
-export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade'] as const
+export const EVENT_TYPES = [
+  'issue',
+  'transfer',
+  'retire',
+  'cancel',
+  'lock',
+  'release',
+  'seize',
+  'immobilise',
+  'mobilise',
+  'trade',
+  // Fractions and composites: details.parts says how many parts of the event's serial(s) (one serial per event,
+  // except fractionalise and recombine, whose ranges are whole units).
+  'fractionalise',
+  'fraction-transfer',
+  'fraction-retire',
+  'recombine',
+  'composite-deposit',
+  'composite-redeem',
+] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventRecord {
@@ -294,6 +344,77 @@ export interface PrivateRetirementRecord {
   timeMs: number
 }
 
+/** A fractionalised serial (credit.fractionalise). Parts held are the fraction/ balances; held + retiredParts = FRACTION_PARTS_PER_TONNE. */
+export interface FractionSerialRecord {
+  batchId: string
+  serial: number
+  fractionalisedBy: string
+  retiredParts: number
+  height: number
+  timeMs: number
+  txId: string
+}
+
+/** Parts of one serial: a component of a composite unit, or a line of a fractional retirement. */
+export interface FractionPart {
+  batchId: string
+  serial: number
+  parts: number
+}
+
+/** A fractional retirement (fraction.retire, composite.retire): exactly which parts of which serials it retired. */
+export interface FractionRetirementRecord {
+  txId: string
+  retiredBy: string
+  /** Total parts retired (sum of `parts`). */
+  totalParts: number
+  parts: FractionPart[]
+  beneficiary: string
+  purpose: string
+  reason: string
+  retiredOn: string
+  /** composite.retire: the class and unit numbers retired; '' and [] for fraction.retire. */
+  compositeClass: string
+  compositeUnits: number[]
+  height: number
+  timeMs: number
+}
+
+/** A composite asset class (composite.define). custody is the account id holding its components' parts. */
+export interface CompositeClassRecord {
+  classId: string
+  name: string
+  definedBy: string
+  rules: CompositeRules
+  custody: string
+  /** Units minted so far: unit numbers run from 1 to minted. */
+  minted: number
+  /** Units live now (minted - redeemed - retired). */
+  outstanding: number
+  redeemed: number
+  retired: number
+  height: number
+  timeMs: number
+}
+
+export const COMPOSITE_UNIT_STATUSES = ['active', 'redeemed', 'retired'] as const
+export type CompositeUnitStatus = (typeof COMPOSITE_UNIT_STATUSES)[number]
+
+/** A composite unit: one tonne made of components (parts of serials) summing to FRACTION_PARTS_PER_TONNE. */
+export interface CompositeUnitRecord {
+  classId: string
+  n: number
+  owner: string
+  status: CompositeUnitStatus
+  components: FractionPart[]
+  mintedBy: string
+  mintTxId: string
+  height: number
+  timeMs: number
+  /** The transaction that redeemed or retired it ('' while active); for a retirement, its fractionretirement/ id. */
+  endTxId: string
+}
+
 /** The consensus step an offence was committed in: the vote type, or 'proposal'. */
 export type EvidenceStep = 'prevote' | 'precommit' | 'proposal'
 
@@ -361,6 +482,21 @@ export const keys = {
   attestation: (registry: string, projectId: string, seq: number): string => `${PREFIX.attestation}${registry}/${projectId}/${padInteger(seq)}`,
   attestationData: (registry: string, projectId: string, verifier: string, dataHash: string): string => `${PREFIX.attestationData}${registry}/${projectId}/${verifier}/${dataHash}`,
   privateRetirement: (txId: string): string => `${PREFIX.privateRetirement}${txId}`,
+  fraction: (batchId: string, serial: number, account: string): string => `${PREFIX.fraction}${batchId}/${padInteger(serial)}/${account}`,
+  fractionSerialHoldersPrefix: (batchId: string, serial: number): string => `${PREFIX.fraction}${batchId}/${padInteger(serial)}/`,
+  fractionBatchPrefix: (batchId: string): string => `${PREFIX.fraction}${batchId}/`,
+  fractionOwner: (account: string, batchId: string, serial: number): string => `${PREFIX.fractionOwner}${account}/${batchId}/${padInteger(serial)}`,
+  fractionOwnerPrefix: (account: string): string => `${PREFIX.fractionOwner}${account}/`,
+  fractionOwnerBatchPrefix: (account: string, batchId: string): string => `${PREFIX.fractionOwner}${account}/${batchId}/`,
+  fractionSerial: (batchId: string, serial: number): string => `${PREFIX.fractionSerial}${batchId}/${padInteger(serial)}`,
+  fractionSerialPrefix: (batchId: string): string => `${PREFIX.fractionSerial}${batchId}/`,
+  fractionRetirement: (txId: string): string => `${PREFIX.fractionRetirement}${txId}`,
+  composite: (classId: string): string => `${PREFIX.composite}${classId}`,
+  compositeUnit: (classId: string, n: number): string => `${PREFIX.compositeUnit}${classId}/${padInteger(n)}`,
+  compositeUnitPrefix: (classId: string): string => `${PREFIX.compositeUnit}${classId}/`,
+  compositeOwner: (account: string, classId: string, n: number): string => `${PREFIX.compositeOwner}${account}/${classId}/${padInteger(n)}`,
+  compositeOwnerPrefix: (account: string): string => `${PREFIX.compositeOwner}${account}/`,
+  compositeOwnerClassPrefix: (account: string, classId: string): string => `${PREFIX.compositeOwner}${account}/${classId}/`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
   balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,

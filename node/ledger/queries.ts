@@ -18,7 +18,7 @@ import {
   type ProjectRecord,
   type SpaceRangeRecord,
 } from './keys.ts'
-import type { AttestationRecord, PrivateRetirementRecord, RatingRecord } from './keys.ts'
+import type { AttestationRecord, FractionRetirementRecord, FractionSerialRecord, PrivateRetirementRecord, RatingRecord } from './keys.ts'
 import { invariant } from './result.ts'
 import { holdingsOverlapping, unitCount } from './holdings.ts'
 import { ACCOUNT_ID_PATTERN, CURRENCY_PATTERN } from './validate.ts'
@@ -111,10 +111,12 @@ export interface StatusTotals {
   cancelled: number
   /** Collateral or immobilised (node/ledger/locks.ts). */
   locked: number
+  /** Divided into parts (node/ledger/fractions.ts): see GET /accounts/:id/fractions and /batches/:batchId/fractions. */
+  fractionalised: number
 }
 
 function emptyTotals(): StatusTotals {
-  return { active: 0, retired: 0, cancelled: 0, locked: 0 }
+  return { active: 0, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 }
 }
 
 function addUnits(totals: StatusTotals, status: HoldingStatus, units: number): void {
@@ -221,7 +223,7 @@ export async function findBatchBySerial(reader: StateReader, space: string, seri
 // Supply and provenance.
 
 export interface BatchSupply extends StatusTotals {
-  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled + locked. */
+  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled + locked + fractionalised. */
   issued: number
   holdings: number
 }
@@ -408,4 +410,90 @@ export async function getPrivateRetirement(reader: StateReader, txId: string): P
     events.push(event)
   }
   return { ...record, events }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fractions (node/ledger/fractions.ts).
+
+export interface FractionHolding {
+  batchId: string
+  serial: number
+  /** Parts of FRACTION_PARTS_PER_TONNE. */
+  parts: number
+}
+
+export interface AccountFractions {
+  account: string
+  fractions: FractionHolding[]
+  /** Total parts on this page. */
+  totalParts: number
+  /** Cursor (`${batchId}/${padded serial}`) for the next page, null on the last one. */
+  next: string | null
+}
+
+/** The fractions an account holds, by batch and serial. */
+export async function fractionsOf(reader: StateReader, accountId: string, options: PageOptions = {}): Promise<AccountFractions> {
+  const { entries, next } = await readPageEntries<number>(reader, keys.fractionOwnerPrefix(accountId), options)
+  const fractions = entries.map(([suffix, parts]) => {
+    const slash = suffix.lastIndexOf('/')
+    return { batchId: suffix.slice(0, slash), serial: Number(suffix.slice(slash + 1)), parts }
+  })
+  return { account: accountId, fractions, totalParts: fractions.reduce((sum, entry) => sum + entry.parts, 0), next }
+}
+
+export interface SerialFractions {
+  batchId: string
+  serial: number
+  fractionalisedBy: string
+  fractionalisedHeight: number
+  /** Who holds its parts (composite custodies included), in account order. */
+  holders: { account: string; parts: number }[]
+  heldParts: number
+  retiredParts: number
+  /** The holders list is cut at QUERY_LIMIT_MAX entries. */
+  truncated: boolean
+}
+
+/** A fractionalised serial: its holders and its retired parts; undefined when it is not fractionalised. */
+export async function serialFractions(reader: StateReader, batchId: string, serial: number): Promise<SerialFractions | undefined> {
+  if (!Number.isSafeInteger(serial) || serial < 1) return undefined
+  const record = await readRecord<FractionSerialRecord>(reader, keys.fractionSerial(batchId, serial))
+  if (record === undefined) return undefined
+  const prefix = keys.fractionSerialHoldersPrefix(batchId, serial)
+  const entries = await readRange<number>(reader, { gte: prefix, lt: prefixEnd(prefix), limit: QUERY_LIMIT_MAX + 1 })
+  const holders = entries.slice(0, QUERY_LIMIT_MAX).map(([key, parts]) => ({ account: key.slice(prefix.length), parts }))
+  return {
+    batchId,
+    serial,
+    fractionalisedBy: record.fractionalisedBy,
+    fractionalisedHeight: record.height,
+    holders,
+    heldParts: holders.reduce((sum, holder) => sum + holder.parts, 0),
+    retiredParts: record.retiredParts,
+    truncated: entries.length > QUERY_LIMIT_MAX,
+  }
+}
+
+export interface BatchFractions {
+  batchId: string
+  /** The batch's fractionalised serials on this page, with holders and retired parts. */
+  serials: SerialFractions[]
+  next: string | null
+}
+
+/** The fractionalised serials of a batch, a page at a time (cursor: a padded serial). */
+export async function batchFractions(reader: StateReader, batchId: string, options: PageOptions = {}): Promise<BatchFractions> {
+  const { entries, next } = await readPageEntries<FractionSerialRecord>(reader, keys.fractionSerialPrefix(batchId), { limit: Math.min(options.limit ?? QUERY_LIMIT_DEFAULT, QUERY_LIMIT_DEFAULT), ...(options.after === undefined ? {} : { after: options.after }) }, QUERY_LIMIT_DEFAULT)
+  const serials: SerialFractions[] = []
+  for (const [, record] of entries) {
+    const view = await serialFractions(reader, batchId, record.serial)
+    invariant(view !== undefined, `fractionserial ${batchId} #${record.serial} disappeared while read`)
+    serials.push(view)
+  }
+  return { batchId, serials, next }
+}
+
+/** A fractional retirement (fraction.retire, composite.retire) by its transaction id. */
+export async function getFractionRetirement(reader: StateReader, txId: string): Promise<FractionRetirementRecord | undefined> {
+  return readRecord<FractionRetirementRecord>(reader, keys.fractionRetirement(txId))
 }

@@ -184,6 +184,15 @@ const creditRetirePrivateSchema = z
   .strictObject({ ...selectionFields, beneficiaryCommitment: sha256Hex, purpose: text, reason: text, retiredOn: text })
   .check(checkSelection)
 
+// Fractions (fractions.ts) and composites (composites.ts). Parts are integers of FRACTION_PARTS_PER_TONNE per tonne.
+/** The largest number of parts one transaction moves: Number.MAX_SAFE_INTEGER (the rules' limits bound it far lower). */
+export const PARTS_MAX = Number.MAX_SAFE_INTEGER
+const parts = z.int().positive().max(PARTS_MAX)
+const creditFractionaliseSchema = z.strictObject({ ...selectionFields }).check(checkSelection)
+const creditRecombineSchema = z.strictObject({ ...selectionFields }).check(checkSelection)
+const fractionTransferSchema = z.strictObject({ batchId, parts, fromSerial: count, to: accountId })
+const fractionRetireSchema = z.strictObject({ batchId, parts, fromSerial: count, beneficiary: text, purpose: text, reason: text, retiredOn: text })
+
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
   'batch.issue': batchIssueSchema,
@@ -205,6 +214,11 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.rate': projectRateSchema,
   'project.attest': projectAttestSchema,
   'credit.retire-private': creditRetirePrivateSchema,
+  'credit.fractionalise': creditFractionaliseSchema,
+  'fraction.transfer': fractionTransferSchema,
+  'fraction.retire': fractionRetireSchema,
+  'credit.recombine': creditRecombineSchema,
+  //COMPOSITE_SCHEMAS
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

@@ -7,6 +7,8 @@ import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
 import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
+import { FRACTION_PARTS_PER_TONNE } from '../../client/wire.ts'
+import { padInteger, type FractionRetirementRecord, type FractionSerialRecord } from '../../node/ledger/keys.ts'
 import { keys, readRecord, type AttestationRecord, type EventRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
 
 /** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
@@ -78,8 +80,8 @@ export async function checkLedger(state: StateReader, blockTimeMs: number): Prom
       next = holding.end + 1
     }
     if (next !== end + 1) violations.push(`batch ${batchId}: holdings end at ${next - 1}, the batch at ${end}`)
-    if (supply.active + supply.retired + supply.cancelled + supply.locked !== supply.issued) {
-      violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} + locked ${supply.locked} != issued ${supply.issued}`)
+    if (supply.active + supply.retired + supply.cancelled + supply.locked + supply.fractionalised !== supply.issued) {
+      violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} + locked ${supply.locked} + fractionalised ${supply.fractionalised} != issued ${supply.issued}`)
     }
   }
   // Locks: the locked units of every holding are exactly the pieces of live lock records.
@@ -255,5 +257,55 @@ export async function checkQuality(state: StateReader): Promise<string[]> {
     if (attestation === undefined || attestation.seq !== seq) violations.push(`attestation index ${key} names seq ${seq}, which is not that attestation`)
   }
   if (indexed.length !== attestations.size) violations.push(`${attestations.size} attestations, ${indexed.length} data-hash index entries`)
+  return violations
+}
+
+/**
+ * Fractions (node/ledger/fractions.ts): the serials of 'fractionalised' holdings are exactly those with a
+ * fractionserial record; every balance is a positive safe integer of a fractionalised serial, listed identically in
+ * both indexes; and per fractionalised serial the parts held (composite custodies included) + its retired parts are
+ * exactly FRACTION_PARTS_PER_TONNE. Sums are BigInt, so exact.
+ */
+export async function checkFractions(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  const fractionalisedSerials = new Set<string>()
+  for (const [, holding] of await readRange<HoldingRecord>(state, prefixRange(PREFIX.holding))) {
+    if (holding.status !== 'fractionalised') continue
+    for (let serial = holding.start; serial <= holding.end; serial += 1) fractionalisedSerials.add(`${holding.batchId}#${serial}`)
+  }
+  const records = new Map<string, FractionSerialRecord>()
+  for (const [, record] of await readRange<FractionSerialRecord>(state, prefixRange(PREFIX.fractionSerial))) {
+    const unit = `${record.batchId}#${record.serial}`
+    records.set(unit, record)
+    if (!fractionalisedSerials.has(unit)) violations.push(`serial ${unit} has a fraction record but its holding is not fractionalised`)
+    if (!Number.isSafeInteger(record.retiredParts) || record.retiredParts < 0) violations.push(`serial ${unit} has ${String(record.retiredParts)} retired parts`)
+  }
+  for (const unit of fractionalisedSerials) if (!records.has(unit)) violations.push(`serial ${unit} is fractionalised without a fraction record`)
+  const held = new Map<string, bigint>()
+  const byBatch = new Map<string, number>()
+  for (const [key, parts] of await readRange<number>(state, prefixRange(PREFIX.fraction))) {
+    const rest = key.slice(PREFIX.fraction.length)
+    const accountSlash = rest.lastIndexOf('/')
+    const serialSlash = rest.lastIndexOf('/', accountSlash - 1)
+    const batchId = rest.slice(0, serialSlash)
+    const serial = Number(rest.slice(serialSlash + 1, accountSlash))
+    const account = rest.slice(accountSlash + 1)
+    const unit = `${batchId}#${serial}`
+    if (!Number.isSafeInteger(parts) || parts < 1 || parts > FRACTION_PARTS_PER_TONNE) violations.push(`fraction ${key} is ${String(parts)}, not a positive integer of at most one tonne`)
+    if (!records.has(unit)) violations.push(`fraction ${key} of serial ${unit}, which is not fractionalised`)
+    held.set(unit, (held.get(unit) ?? 0n) + BigInt(parts))
+    byBatch.set(`${account}/${batchId}/${padInteger(serial)}`, parts)
+  }
+  const owners = await readRange<number>(state, prefixRange(PREFIX.fractionOwner))
+  if (owners.length !== byBatch.size) violations.push(`${byBatch.size} fraction balances, ${owners.length} owner index entries`)
+  for (const [key, parts] of owners) if (byBatch.get(key.slice(PREFIX.fractionOwner.length)) !== parts) violations.push(`fraction owner index ${key} says ${String(parts)}, the balance differs`)
+  for (const [unit, record] of records) {
+    const total = (held.get(unit) ?? 0n) + BigInt(record.retiredParts)
+    if (total !== BigInt(FRACTION_PARTS_PER_TONNE)) violations.push(`serial ${unit}: parts held ${String(held.get(unit) ?? 0n)} + retired ${record.retiredParts} != ${FRACTION_PARTS_PER_TONNE}`)
+  }
+  for (const [key, retirement] of await readRange<FractionRetirementRecord>(state, prefixRange(PREFIX.fractionRetirement))) {
+    const sum = retirement.parts.reduce((total, part) => total + part.parts, 0)
+    if (sum !== retirement.totalParts || retirement.parts.some((part) => !Number.isSafeInteger(part.parts) || part.parts < 1)) violations.push(`fractional retirement ${key}: parts sum to ${sum}, total says ${retirement.totalParts}`)
+  }
   return violations
 }

@@ -156,6 +156,12 @@ export class Workload {
   private readonly qualityRng: Rng
   private readonly qualityClients = new Set<Client>()
   private readonly privateRetirements: boolean
+  /** Fractions and composites draw from their own stream too (seeded from the registry's key). */
+  private readonly fractionRng: Rng
+  /** Per holder, batches it asked to fractionalise units of or was sent parts of (fraction.* and credit.recombine pick among them). */
+  private readonly fractionBatches = new Map<string, string[]>()
+  /** Per holder, the batches issued to it (it most likely still holds some of their units). */
+  private readonly issuedTo = new Map<string, string[]>()
 
   constructor(
     private readonly genesis: Genesis,
@@ -169,6 +175,7 @@ export class Workload {
     this.privateRetirements = qualityKeys !== undefined
     const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
     const bankId = bytesToHex(bankKey.publicKey)
+    this.fractionRng = new Rng(new DataView(registryKey.publicKey.buffer, registryKey.publicKey.byteOffset).getUint32(0) ^ 0x5eed_f4ac)
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
     const bank = new Client('bank', bankKey, (client) => this.bankTx(client, holders), chainId)
     const holderClients = holderKeys.map(
@@ -265,6 +272,7 @@ export class Workload {
     const batchId = `VCS:${start}-${start + size - 1}`
     this.batches.push(batchId)
     const to = rng.chance(0.2) ? '' : rng.pick(holders)
+    if (to !== '') this.issuedTo.set(to, [...(this.issuedTo.get(to) ?? []), batchId])
     return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + size - 1, vintageStart: '2020-01-01', vintageEnd: '2020-12-31', to })) }
   }
 
@@ -301,6 +309,33 @@ export class Workload {
     return null
   }
 
+  /**
+   * Fractions, or null (about 80% of the time): fractionalise a unit or two, move or retire parts (sometimes more than
+   * the holder has: INSUFFICIENT_FRACTIONS), recombine a serial it holds in full (else INCOMPLETE_FRACTIONS).
+   */
+  private holderFractionTx(client: Client, others: string[], batchId: string): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.fractionRng
+    if (!rng.chance(0.25)) return null
+    const self = bytesToHex(client.key.publicKey)
+    const mine = this.fractionBatches.get(self) ?? []
+    if (mine.length === 0 || rng.chance(0.25)) {
+      const issued = this.issuedTo.get(self) ?? []
+      if (issued.length > 0 && rng.chance(0.7)) batchId = rng.pick(issued)
+      if (!mine.includes(batchId)) this.fractionBatches.set(self, [...mine, batchId])
+      return { kind: 'credit.fractionalise', tx: client.sign('credit.fractionalise', build.creditFractionalise({ batchId, quantity: rng.between(1, 3) })) }
+    }
+    const fractionBatch = rng.pick(mine)
+    const choice = rng.int(10)
+    if (choice < 3) {
+      const to = rng.pick(others)
+      const theirs = this.fractionBatches.get(to) ?? []
+      if (!theirs.includes(fractionBatch)) this.fractionBatches.set(to, [...theirs, fractionBatch])
+      return { kind: 'fraction.transfer', tx: client.sign('fraction.transfer', build.fractionTransfer({ batchId: fractionBatch, amount: rng.chance(0.1) ? rng.between(3_000_000, 5_000_000) : rng.between(1, 600_000), to })) }
+    }
+    if (choice < 5) return { kind: 'fraction.retire', tx: client.sign('fraction.retire', build.fractionRetire({ batchId: fractionBatch, amount: rng.between(1, 300_000), beneficiary: client.name, purpose: 'simulation' })) }
+    return { kind: 'credit.recombine', tx: client.sign('credit.recombine', build.creditRecombine({ batchId: fractionBatch, quantity: 1 })) }
+  }
+
   private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
     if (rng.chance(0.3)) return this.holderCashTx(client, others, bankId)
@@ -314,6 +349,8 @@ export class Workload {
       return { kind, tx: client.sign(kind, { lockId: lock.id }) }
     }
     const batchId = rng.pick(this.batches)
+    const fraction = this.holderFractionTx(client, others, batchId)
+    if (fraction !== null) return fraction
     const trade = this.holderTradeTx(client, self, others, batchId)
     if (trade !== null) return trade
     if (rng.chance(0.15)) {
