@@ -517,7 +517,66 @@ export function buildProgram(): Command {
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
     await sendAndPrint(options, (s) => s.send('credit.recombine', build.creditRecombine(selection(options)), options.wait ? { wait: 'commit' } : {}))
   })
-  //COMPOSITE_CLI
+  // Composites: classes of units of one tonne made of fractions that meet the class's rules.
+  const unitList = (value: string): number[] => {
+    if (!/^\d+(,\d+)*$/.test(value)) throw new InvalidArgumentError('expected unit numbers separated by commas, e.g. 1,2,5')
+    return value.split(',').map((part) => positive(part))
+  }
+  const compositeUnits = (options: { class: string; quantity?: number; units?: number[] }): build.CompositeUnits => {
+    if ((options.quantity === undefined) === (options.units === undefined)) throw new InvalidArgumentError('give exactly one of --quantity and --units')
+    return options.units !== undefined ? { classId: options.class, units: options.units } : { classId: options.class, quantity: options.quantity as number }
+  }
+  const collect = (value: string, previous: string[]): string[] => [...previous, value]
+  addTxOptions(
+    tx
+      .command('composite-define')
+      .description('define a composite asset class and the rules its components must share')
+      .requiredOption('--class <id>', 'class id of your choosing (letters, digits, "_", "." and "-")')
+      .requiredOption('--name <name>', 'name of the class')
+      .option('--removal-only', 'only removals (ACR "Verified Removal", CAR "Reduction/Removal" = Removal)', false)
+      .option('--vintage-from <year>', 'vintage year from which components qualify', integer)
+      .option('--methodology <m>', 'an allowed methodology (repeat for more; none: any)', collect, [])
+      .option('--country <c>', 'an allowed country (repeat for more; none: any)', collect, []),
+  ).action(async (options: TxOptions & { class: string; name: string; removalOnly: boolean; vintageFrom?: number; methodology: string[]; country: string[] }) => {
+    await sendAndPrint(options, (s) => s.send('composite.define', build.compositeDefine({ classId: options.class, name: options.name, rules: { removalOnly: options.removalOnly, vintageFrom: options.vintageFrom ?? 0, methodologies: options.methodology, countries: options.country } }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('composite-mint')
+      .description('deposit fractions of batches meeting the class rules (summing to whole tonnes) and receive composite units')
+      .requiredOption('--class <id>', 'composite class id')
+      .requiredOption('--deposit <batch=amount>', 'a batch and an amount of its fractions, e.g. VCS:1-10=0.5 (repeat for more)', collect, []),
+  ).action(async (options: TxOptions & { class: string; deposit: string[] }) => {
+    const deposits = options.deposit.map((entry) => {
+      const at = entry.lastIndexOf('=')
+      if (at < 1) throw new InvalidArgumentError(`--deposit ${entry}: expected BATCH_ID=AMOUNT`)
+      return { batchId: entry.slice(0, at), amount: amount(entry.slice(at + 1)) }
+    })
+    await sendAndPrint(options, (s) => s.send('composite.mint', build.compositeMint({ classId: options.class, deposits }), options.wait ? { wait: 'commit' } : {}))
+  })
+  for (const [name, kind, description] of [
+    ['composite-redeem', 'composite.redeem', 'dissolve composite units back into their component fractions'],
+    ['composite-retire', 'composite.retire', 'retire composite units: their components are retired'],
+    ['composite-transfer', 'composite.transfer', 'transfer composite units'],
+  ] as const) {
+    const command = tx
+      .command(name)
+      .description(description)
+      .requiredOption('--class <id>', 'composite class id')
+      .option('--quantity <n>', 'number of units (your lowest-numbered first)', positive)
+      .option('--units <list>', 'unit numbers, e.g. 1,2,5', unitList)
+    if (kind === 'composite.transfer') command.requiredOption('--to <account>', 'receiving account id', accountId)
+    if (kind === 'composite.retire') command.option('--beneficiary <name>', 'on whose behalf', '').option('--purpose <text>', 'purpose', '').option('--reason <text>', 'reason', '')
+    addTxOptions(command).action(async (options: TxOptions & { class: string; quantity?: number; units?: number[]; to?: string; beneficiary?: string; purpose?: string; reason?: string }) => {
+      const selected = compositeUnits(options)
+      await sendAndPrint(options, (s) => {
+        const wait = options.wait ? ({ wait: 'commit' } as const) : {}
+        if (kind === 'composite.transfer') return s.send(kind, build.compositeTransfer({ ...selected, to: options.to as string }), wait)
+        if (kind === 'composite.retire') return s.send(kind, build.compositeRetire({ ...selected, beneficiary: options.beneficiary ?? '', purpose: options.purpose ?? '', reason: options.reason ?? '' }), wait)
+        return s.send(kind, build.compositeRedeem(selected), wait)
+      })
+    })
+  }
 
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
@@ -556,7 +615,10 @@ export function buildProgram(): Command {
   queryCommand('batch-fractions', 'fractionalised serials of a batch: holders and retired parts', (client, id) => client.batchFractions(id as string), ['batchId'])
   queryCommand('serial-fractions', 'one fractionalised serial: holders and retired parts', (client, id, serial) => client.serialFractions(id as string, positive(serial as string)), ['batchId', 'serial'])
   queryCommand('fraction-retirement', 'a fractional retirement: the serials and parts it retired', (client, id) => client.fractionRetirement(hexId(id as string)), ['txId'])
-  //COMPOSITE_QUERIES
+  queryCommand('composite', 'a composite class: rules, units outstanding, custody, projects behind it', (client, id) => client.composite(id as string), ['classId'])
+  queryCommand('composite-unit', 'one composite unit with its look-through to batches, serials and projects', (client, id, n) => client.compositeUnit(id as string, positive(n as string)), ['classId', 'n'])
+  queryCommand('composite-units', 'the units of a composite class, with their look-through', (client, id) => client.compositeUnits(id as string), ['classId'])
+  queryCommand('composites', 'the live composite units an account holds', (client, id) => client.compositesOf(accountId(id as string)), ['account'])
   queryCommand('balances', 'cash balances of an account, every currency (integer minor units)', (client, id) => client.balances(accountId(id as string)), ['account'])
   queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
   queryCommand('private-retirement', 'a private retirement: its beneficiary commitment and retire events', (client, id) => client.privateRetirement(id as string), ['txId'])

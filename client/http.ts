@@ -65,6 +65,44 @@ export interface SerialFractionsView {
   truncated: boolean
 }
 
+export interface CompositeRulesView {
+  removalOnly: boolean
+  vintageFrom: number
+  methodologies: string[]
+  countries: string[]
+}
+
+export interface CompositeClassView {
+  classId: string
+  name: string
+  definedBy: string
+  rules: CompositeRulesView
+  /** The account holding the components' parts (GET /accounts/:custody/fractions lists them). */
+  custody: string
+  minted: number
+  outstanding: number
+  redeemed: number
+  retired: number
+  height: number
+  timeMs: number
+  projects: { registry: string; projectId: string; parts: number }[]
+  truncated: boolean
+}
+
+export interface CompositeUnitView {
+  classId: string
+  n: number
+  owner: string
+  status: 'active' | 'redeemed' | 'retired'
+  components: { batchId: string; serial: number; parts: number; registry: string; projectId: string; projectName: string; country: string; methodology: string; vintageStart: string; originalSerial: string }[]
+  totalParts: number
+  mintedBy: string
+  mintTxId: string
+  height: number
+  timeMs: number
+  endTxId: string
+}
+
 export interface FractionRetirementView {
   txId: string
   retiredBy: string
@@ -282,6 +320,26 @@ export class TonneClient {
   /** One fractionalised serial; 404 NOT_FRACTIONALISED when it is not (or no longer) fractionalised. */
   serialFractions(batchId: string, serial: number): Promise<SerialFractionsView> {
     return this.request('GET', `/batches/${encodeURIComponent(batchId)}/serials/${serial}/fractions`)
+  }
+
+  /** A composite class: rules, unit counts, custody and the projects behind its live units. */
+  composite(classId: string): Promise<CompositeClassView> {
+    return this.request('GET', `/composites/${encodeURIComponent(classId)}`)
+  }
+
+  /** A page of a class's units (any status), each with its look-through to batches, serials and projects. */
+  compositeUnits(classId: string, page: { limit?: number; after?: string } = {}): Promise<{ items: CompositeUnitView[]; next: string | null }> {
+    return this.request('GET', `/composites/${encodeURIComponent(classId)}/units${pageQuery(page)}`)
+  }
+
+  /** One composite unit with its look-through; 404 UNKNOWN_COMPOSITE_UNIT. */
+  compositeUnit(classId: string, n: number): Promise<CompositeUnitView> {
+    return this.request('GET', `/composites/${encodeURIComponent(classId)}/units/${n}`)
+  }
+
+  /** The live composite units an account holds, with their look-through. */
+  compositesOf(id: string, page: { limit?: number; after?: string } = {}): Promise<{ account: string; units: CompositeUnitView[]; next: string | null }> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/composites${pageQuery(page)}`)
   }
 
   /** A fractional retirement (fraction.retire, composite.retire) by its transaction id. */

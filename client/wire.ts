@@ -147,7 +147,12 @@ export const TX_KINDS = [
   'fraction.transfer',
   'fraction.retire',
   'credit.recombine',
-  //COMPOSITE_KINDS
+  // Composite assets (node/ledger/composites.ts): units of one tonne made of fractions that meet a class's rules.
+  'composite.define',
+  'composite.mint',
+  'composite.transfer',
+  'composite.redeem',
+  'composite.retire',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -515,7 +520,11 @@ export interface TxBodies {
   'fraction.transfer': FractionTransferBody
   'fraction.retire': FractionRetireBody
   'credit.recombine': CreditRecombineBody
-  //COMPOSITE_BODIES
+  'composite.define': CompositeDefineBody
+  'composite.mint': CompositeMintBody
+  'composite.transfer': CompositeTransferBody
+  'composite.redeem': CompositeRedeemBody
+  'composite.retire': CompositeRetireBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {

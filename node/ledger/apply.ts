@@ -41,6 +41,11 @@ import { creditFractionalise } from './credit-fractionalise.ts'
 import { fractionTransfer } from './fraction-transfer.ts'
 import { fractionRetire } from './fraction-retire.ts'
 import { creditRecombine } from './credit-recombine.ts'
+import { compositeDefine } from './composite-define.ts'
+import { compositeMint } from './composite-mint.ts'
+import { compositeTransfer } from './composite-transfer.ts'
+import { compositeRedeem } from './composite-redeem.ts'
+import { compositeRetire } from './composite-retire.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -72,7 +77,11 @@ export const RULES: Rules = {
   'fraction.transfer': fractionTransfer,
   'fraction.retire': fractionRetire,
   'credit.recombine': creditRecombine,
-  //COMPOSITE_RULES
+  'composite.define': compositeDefine,
+  'composite.mint': compositeMint,
+  'composite.transfer': compositeTransfer,
+  'composite.redeem': compositeRedeem,
+  'composite.retire': compositeRetire,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

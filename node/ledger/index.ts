@@ -6,6 +6,7 @@
 //   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
 //   project-rate.ts   project-attest.ts   credit-retire-private.ts   (quality.ts: their shared helpers)
 //   credit-fractionalise.ts   fraction-transfer.ts   fraction-retire.ts   credit-recombine.ts   (fractions.ts: the model)
+//   composite-define.ts   composite-mint.ts   composite-transfer.ts   composite-redeem.ts   composite-retire.ts   (composites.ts)
 //   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
 //   cash-mint.ts          cash-burn.ts     cash-transfer.ts
 //   cash.ts               cash balances and supply (integer minor units)

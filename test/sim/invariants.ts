@@ -8,7 +8,7 @@ import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
 import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
 import { FRACTION_PARTS_PER_TONNE } from '../../client/wire.ts'
-import { padInteger, type FractionRetirementRecord, type FractionSerialRecord } from '../../node/ledger/keys.ts'
+import { padInteger, type CompositeClassRecord, type CompositeUnitRecord, type FractionRetirementRecord, type FractionSerialRecord } from '../../node/ledger/keys.ts'
 import { keys, readRecord, type AttestationRecord, type EventRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
 
 /** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
@@ -307,5 +307,52 @@ export async function checkFractions(state: StateReader): Promise<string[]> {
     const sum = retirement.parts.reduce((total, part) => total + part.parts, 0)
     if (sum !== retirement.totalParts || retirement.parts.some((part) => !Number.isSafeInteger(part.parts) || part.parts < 1)) violations.push(`fractional retirement ${key}: parts sum to ${sum}, total says ${retirement.totalParts}`)
   }
+  return violations
+}
+
+/**
+ * Composites (node/ledger/composites.ts): a composite equals the sum of its components. Every live unit's components
+ * sum to exactly FRACTION_PARTS_PER_TONNE; per class and serial, the live units' components sum to exactly the
+ * custody account's balance of that serial (no part in custody backs no unit, no unit is backed by missing parts);
+ * the owner index lists exactly the live units, under their owners; the class's counts match its units.
+ */
+export async function checkComposites(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  const owned = new Set((await readRange<null>(state, prefixRange(PREFIX.compositeOwner))).map(([key]) => key))
+  for (const [, composite] of await readRange<CompositeClassRecord>(state, prefixRange(PREFIX.composite))) {
+    const backing = new Map<string, bigint>()
+    const counts = { active: 0, redeemed: 0, retired: 0 }
+    let last = 0
+    for (const [, unit] of await readRange<CompositeUnitRecord>(state, prefixRange(keys.compositeUnitPrefix(composite.classId)))) {
+      if (unit.n !== last + 1) violations.push(`composite ${composite.classId}: unit ${unit.n} follows ${last}`)
+      last = unit.n
+      counts[unit.status] += 1
+      const ownerKey = keys.compositeOwner(unit.owner, composite.classId, unit.n)
+      if ((unit.status === 'active') !== owned.has(ownerKey)) violations.push(`composite ${composite.classId} unit ${unit.n} is ${unit.status}, owner index ${owned.has(ownerKey) ? 'lists' : 'misses'} it`)
+      owned.delete(ownerKey)
+      if (unit.status !== 'active') continue
+      let sum = 0n
+      for (const component of unit.components) {
+        if (!Number.isSafeInteger(component.parts) || component.parts < 1) violations.push(`composite ${composite.classId} unit ${unit.n}: component of ${component.parts} parts`)
+        sum += BigInt(component.parts)
+        const serial = `${component.batchId}#${component.serial}`
+        backing.set(serial, (backing.get(serial) ?? 0n) + BigInt(component.parts))
+      }
+      if (sum !== BigInt(FRACTION_PARTS_PER_TONNE)) violations.push(`composite ${composite.classId} unit ${unit.n}: components sum to ${String(sum)} parts, not one tonne`)
+    }
+    if (counts.active !== composite.outstanding || counts.redeemed !== composite.redeemed || counts.retired !== composite.retired || last !== composite.minted) {
+      violations.push(`composite ${composite.classId}: record says minted ${composite.minted} outstanding ${composite.outstanding} redeemed ${composite.redeemed} retired ${composite.retired}, units say ${last} / ${JSON.stringify(counts)}`)
+    }
+    const custody = new Map<string, bigint>()
+    for (const [key, parts] of await readRange<number>(state, prefixRange(keys.fractionOwnerPrefix(composite.custody)))) {
+      const rest = key.slice(keys.fractionOwnerPrefix(composite.custody).length)
+      const slash = rest.lastIndexOf('/')
+      custody.set(`${rest.slice(0, slash)}#${Number(rest.slice(slash + 1))}`, BigInt(parts))
+    }
+    for (const serial of new Set([...custody.keys(), ...backing.keys()])) {
+      if ((custody.get(serial) ?? 0n) !== (backing.get(serial) ?? 0n)) violations.push(`composite ${composite.classId}: custody holds ${String(custody.get(serial) ?? 0n)} parts of ${serial}, its live units ${String(backing.get(serial) ?? 0n)}`)
+    }
+  }
+  for (const key of owned) violations.push(`composite owner index ${key} names no unit`)
   return violations
 }

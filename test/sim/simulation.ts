@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, decode, type Genesis } from '../../client/wire.ts'
 import { DEFAULT_CONSENSUS_TIMEOUTS } from '../../node/config/config.ts'
-import { checkAgreement, checkCash, checkEvidenceAccusesOnlyByzantine, checkFractions, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, checkQuality, committedTxIds, frozenUnits } from './invariants.ts'
+import { checkAgreement, checkCash, checkComposites, checkEvidenceAccusesOnlyByzantine, checkFractions, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, checkQuality, committedTxIds, frozenUnits } from './invariants.ts'
 import { STABLE_LINKS, SimNetwork } from './network.ts'
 import { BYZANTINE_BEHAVIORS, SimNode, type Behavior } from './node.ts'
 import { Rng, Scheduler } from './scheduler.ts'
@@ -262,6 +262,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     violations.push(...(await checkCash(top.store.state)))
     violations.push(...(await checkQuality(top.store.state)))
     violations.push(...(await checkFractions(top.store.state)))
+    violations.push(...(await checkComposites(top.store.state)))
     violations.push(...checkFrozen(frozenAtStabilisation, await frozenUnits(top.store.state)))
     const { ids, violations: duplicates } = await committedTxIds(top.store, top.height)
     violations.push(...duplicates)
