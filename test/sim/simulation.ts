@@ -11,7 +11,7 @@ import { checkAgreement, checkCash, checkComposites, checkEvidenceAccusesOnlyByz
 import { STABLE_LINKS, SimNetwork } from './network.ts'
 import { BYZANTINE_BEHAVIORS, SimNode, type Behavior } from './node.ts'
 import { Rng, Scheduler } from './scheduler.ts'
-import { bankAccount, CLIENT_TICK_MS, HOLDER_COUNT, ratingAccount, registryAccount, seededKey, verifierAccount, Workload } from './workload.ts'
+import { bankAccount, CLIENT_TICK_MS, fractionRegistryAccount, HOLDER_COUNT, ratingAccount, registryAccount, seededKey, verifierAccount, Workload } from './workload.ts'
 
 export interface SimOptions {
   seed: number
@@ -114,11 +114,12 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
   const bankKey = seededKey('bank', seed)
   const holderKeys = Array.from({ length: HOLDER_COUNT }, (_, index) => seededKey(`holder${index}`, seed))
   const qualityKeys = { rating: seededKey('rating', seed), verifier: seededKey('verifier', seed) }
+  const fractionKeys = { registry: seededKey('fractions-registry', seed), holder: seededKey('fractions-holder', seed) }
   const genesis: Genesis = {
     chainId: 'tonne-sim',
     genesisTimeMs: GENESIS_TIME_MS,
     validators: validatorKeys.map((key, index) => ({ name: `v${index}`, publicKey: bytesToHex(key.publicKey), peerId: `sim-peer-${index}`, address: `/ip4/127.0.0.1/tcp/${27000 + index}` })),
-    accounts: [registryAccount(registryKey), bankAccount(bankKey), ratingAccount(qualityKeys.rating), verifierAccount(qualityKeys.verifier)],
+    accounts: [registryAccount(registryKey), bankAccount(bankKey), ratingAccount(qualityKeys.rating), verifierAccount(qualityKeys.verifier), fractionRegistryAccount(fractionKeys.registry)],
   }
   const nodes = validatorKeys.map(
     (key, index) =>
@@ -137,7 +138,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
   )
   for (const node of nodes) network.attach(node)
   const honest = nodes.filter((node) => node.honest)
-  const workload = new Workload(genesis, registryKey, holderKeys, workloadRng, bankKey, qualityKeys)
+  const workload = new Workload(genesis, registryKey, holderKeys, workloadRng, bankKey, qualityKeys, fractionKeys)
 
   const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
   const startedAt = scheduler.nowMs

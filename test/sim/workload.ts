@@ -20,6 +20,20 @@ export const CLIENT_TXS_IN_FLIGHT_MAX = 2
 export const HOLDER_COUNT = 3
 export const PROJECT_ID = 'SIM-1'
 export const CASH_CURRENCIES = ['USD', 'EUR'] as const
+export const COMPOSITE_CLASS = 'SIM-BLEND'
+/** The fractions registry's project and numbering space (apart from the main registry's VCS space). */
+export const FRACTION_PROJECT_ID = 'SIM-F'
+export const FRACTION_SPACE = 'VCS/SIMF'
+
+/** The fraction clients of the simulated market: a second VCS registry account and a holder. */
+export interface FractionKeys {
+  registry: KeyPair
+  holder: KeyPair
+}
+
+export function fractionRegistryAccount(key: KeyPair): GenesisAccount {
+  return { name: 'registry-vcs-fractions', publicKey: bytesToHex(key.publicKey), role: 'registry', registry: 'VCS' }
+}
 
 interface InFlight {
   tx: SignedTxWithId
@@ -155,13 +169,15 @@ export class Workload {
   private attested = 0
   private readonly qualityRng: Rng
   private readonly qualityClients = new Set<Client>()
+  private readonly fractionClients = new Set<Client>()
   private readonly privateRetirements: boolean
   /** Fractions and composites draw from their own stream too (seeded from the registry's key). */
   private readonly fractionRng: Rng
-  /** Per holder, batches it asked to fractionalise units of or was sent parts of (fraction.* and credit.recombine pick among them). */
+  /** Per fraction client, batches it was issued or sent parts of (its fraction and composite transactions pick among them). */
   private readonly fractionBatches = new Map<string, string[]>()
-  /** Per holder, the batches issued to it (it most likely still holds some of their units). */
-  private readonly issuedTo = new Map<string, string[]>()
+  private compositeDefined = false
+  private fractionProjectRegistered = false
+  private fractionSerial = 1
 
   constructor(
     private readonly genesis: Genesis,
@@ -170,12 +186,15 @@ export class Workload {
     private readonly rng: Rng,
     readonly bankKey: KeyPair,
     qualityKeys?: QualityKeys,
+    fractionKeys?: FractionKeys,
   ) {
     const chainId = genesis.chainId
     this.privateRetirements = qualityKeys !== undefined
     const holders = holderKeys.map((key) => bytesToHex(key.publicKey))
     const bankId = bytesToHex(bankKey.publicKey)
-    this.fractionRng = new Rng(new DataView(registryKey.publicKey.buffer, registryKey.publicKey.byteOffset).getUint32(0) ^ 0x5eed_f4ac)
+    // Fractions and composites are made by their own two clients from their own stream, so that the main clients'
+    // draws stay exactly as they were.
+    this.fractionRng = new Rng(fractionKeys === undefined ? 0 : new DataView(fractionKeys.registry.publicKey.buffer, fractionKeys.registry.publicKey.byteOffset).getUint32(0))
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
     const bank = new Client('bank', bankKey, (client) => this.bankTx(client, holders), chainId)
     const holderClients = holderKeys.map(
@@ -190,6 +209,14 @@ export class Workload {
       const verifier = new Client('verifier', qualityKeys.verifier, (client) => this.verifierTx(client), chainId)
       this.clients.push(rating, verifier)
       this.qualityClients.add(rating).add(verifier)
+    }
+    if (fractionKeys !== undefined) {
+      const registryId = bytesToHex(fractionKeys.registry.publicKey)
+      const holderId = bytesToHex(fractionKeys.holder.publicKey)
+      const fractionRegistry = new Client('fractions-registry', fractionKeys.registry, (client) => this.fractionRegistryTx(client, holderId), chainId)
+      const fractionHolder = new Client('fractions-holder', fractionKeys.holder, (client) => this.fractionTx(client, registryId), chainId)
+      this.clients.push(fractionRegistry, fractionHolder)
+      this.fractionClients.add(fractionRegistry).add(fractionHolder)
     }
   }
 
@@ -272,7 +299,6 @@ export class Workload {
     const batchId = `VCS:${start}-${start + size - 1}`
     this.batches.push(batchId)
     const to = rng.chance(0.2) ? '' : rng.pick(holders)
-    if (to !== '') this.issuedTo.set(to, [...(this.issuedTo.get(to) ?? []), batchId])
     return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + size - 1, vintageStart: '2020-01-01', vintageEnd: '2020-12-31', to })) }
   }
 
@@ -310,30 +336,69 @@ export class Workload {
   }
 
   /**
-   * Fractions, or null (about 80% of the time): fractionalise a unit or two, move or retire parts (sometimes more than
-   * the holder has: INSUFFICIENT_FRACTIONS), recombine a serial it holds in full (else INCOMPLETE_FRACTIONS).
+   * The fractions registry (a second VCS registry account, numbering space VCS/SIMF so that its serials never meet
+   * the main registry's): registers its project, issues batches to itself or to the fractions holder now and then,
+   * and otherwise acts on fractions and composites like the holder.
    */
-  private holderFractionTx(client: Client, others: string[], batchId: string): { kind: string; tx: SignedTxWithId } | null {
+  private fractionRegistryTx(client: Client, holder: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.fractionRng
-    if (!rng.chance(0.25)) return null
+    if (!this.fractionProjectRegistered) {
+      this.fractionProjectRegistered = true
+      return { kind: 'project.register', tx: client.sign('project.register', build.projectRegister({ registry: 'VCS', projectId: FRACTION_PROJECT_ID, name: 'Simulated project (fractions)', country: 'BR' })) }
+    }
+    if (this.fractionSerial < 40 || rng.chance(0.1)) {
+      const size = rng.between(3, 12)
+      const start = this.fractionSerial
+      this.fractionSerial += size
+      const batchId = `${FRACTION_SPACE}:${start}-${start + size - 1}`
+      const toHolder = rng.chance(0.4)
+      const self = bytesToHex(client.key.publicKey)
+      this.remember(toHolder ? holder : self, batchId)
+      return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: FRACTION_PROJECT_ID, space: FRACTION_SPACE, serialStart: start, serialEnd: start + size - 1, vintageStart: '2021-01-01', vintageEnd: '2021-12-31', to: toHolder ? holder : '' })) }
+    }
+    return this.fractionTx(client, holder)
+  }
+
+  /** Remembers that `account` may hold units or fractions of `batchId`. */
+  private remember(account: string, batchId: string): void {
+    const known = this.fractionBatches.get(account) ?? []
+    if (!known.includes(batchId)) this.fractionBatches.set(account, [...known, batchId])
+  }
+
+  /**
+   * Fractions and composites, between the two fraction clients: fractionalise a unit or a few, move or retire parts
+   * (sometimes more than held: INSUFFICIENT_FRACTIONS), recombine a serial held in full (else INCOMPLETE_FRACTIONS),
+   * define the class (again: COMPOSITE_EXISTS), mint from one or two batches, transfer, redeem, retire units.
+   */
+  private fractionTx(client: Client, other: string): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.fractionRng
+    if (!rng.chance(0.6)) return null
     const self = bytesToHex(client.key.publicKey)
     const mine = this.fractionBatches.get(self) ?? []
-    if (mine.length === 0 || rng.chance(0.25)) {
-      const issued = this.issuedTo.get(self) ?? []
-      if (issued.length > 0 && rng.chance(0.7)) batchId = rng.pick(issued)
-      if (!mine.includes(batchId)) this.fractionBatches.set(self, [...mine, batchId])
-      return { kind: 'credit.fractionalise', tx: client.sign('credit.fractionalise', build.creditFractionalise({ batchId, quantity: rng.between(1, 3) })) }
+    if (mine.length === 0) return null
+    const batchId = rng.pick(mine)
+    const choice = rng.int(20)
+    if (choice < 4) return { kind: 'credit.fractionalise', tx: client.sign('credit.fractionalise', build.creditFractionalise({ batchId, quantity: rng.between(1, 3) })) }
+    if (choice < 6) {
+      this.remember(other, batchId)
+      return { kind: 'fraction.transfer', tx: client.sign('fraction.transfer', build.fractionTransfer({ batchId, amount: rng.chance(0.1) ? rng.between(5_000_000, 9_000_000) : rng.between(1, 1_500_000), to: other })) }
     }
-    const fractionBatch = rng.pick(mine)
-    const choice = rng.int(10)
-    if (choice < 3) {
-      const to = rng.pick(others)
-      const theirs = this.fractionBatches.get(to) ?? []
-      if (!theirs.includes(fractionBatch)) this.fractionBatches.set(to, [...theirs, fractionBatch])
-      return { kind: 'fraction.transfer', tx: client.sign('fraction.transfer', build.fractionTransfer({ batchId: fractionBatch, amount: rng.chance(0.1) ? rng.between(3_000_000, 5_000_000) : rng.between(1, 600_000), to })) }
+    if (choice < 8) return { kind: 'fraction.retire', tx: client.sign('fraction.retire', build.fractionRetire({ batchId, amount: rng.between(1, 400_000), beneficiary: client.name, purpose: 'simulation' })) }
+    if (choice < 10) return { kind: 'credit.recombine', tx: client.sign('credit.recombine', build.creditRecombine({ batchId, quantity: 1 })) }
+    if (!this.compositeDefined || choice === 10) {
+      this.compositeDefined = true
+      return { kind: 'composite.define', tx: client.sign('composite.define', build.compositeDefine({ classId: COMPOSITE_CLASS, name: 'Simulated blend', rules: { vintageFrom: 2021, countries: ['BR'] } })) }
     }
-    if (choice < 5) return { kind: 'fraction.retire', tx: client.sign('fraction.retire', build.fractionRetire({ batchId: fractionBatch, amount: rng.between(1, 300_000), beneficiary: client.name, purpose: 'simulation' })) }
-    return { kind: 'credit.recombine', tx: client.sign('credit.recombine', build.creditRecombine({ batchId: fractionBatch, quantity: 1 })) }
+    if (choice < 14) {
+      const second = rng.pick(mine)
+      const deposits = second !== batchId && rng.chance(0.5)
+        ? [{ batchId, amount: 400_000 }, { batchId: second, amount: 600_000 }]
+        : [{ batchId, amount: rng.chance(0.1) ? 999_999 : rng.pick([1_000_000, 2_000_000]) }]
+      return { kind: 'composite.mint', tx: client.sign('composite.mint', build.compositeMint({ classId: COMPOSITE_CLASS, deposits })) }
+    }
+    if (choice < 15) return { kind: 'composite.transfer', tx: client.sign('composite.transfer', build.compositeTransfer({ classId: COMPOSITE_CLASS, quantity: 1, to: other })) }
+    if (choice < 18) return { kind: 'composite.redeem', tx: client.sign('composite.redeem', build.compositeRedeem({ classId: COMPOSITE_CLASS, quantity: 1 })) }
+    return { kind: 'composite.retire', tx: client.sign('composite.retire', build.compositeRetire({ classId: COMPOSITE_CLASS, quantity: 1, beneficiary: client.name })) }
   }
 
   private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
@@ -349,8 +414,6 @@ export class Workload {
       return { kind, tx: client.sign(kind, { lockId: lock.id }) }
     }
     const batchId = rng.pick(this.batches)
-    const fraction = this.holderFractionTx(client, others, batchId)
-    if (fraction !== null) return fraction
     const trade = this.holderTradeTx(client, self, others, batchId)
     if (trade !== null) return trade
     if (rng.chance(0.15)) {
@@ -374,7 +437,7 @@ export class Workload {
 
   async tick(nowMs: number, nodes: SimNode[]): Promise<void> {
     this.nowMs = nowMs
-    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.rng)
+    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.fractionClients.has(client) ? this.fractionRng : this.rng)
   }
 
   stopCreating(): void {
