@@ -18,6 +18,14 @@ describe('amount (--amount)', () => {
   it('the fraction and composite commands exist', () => {
     const tx = buildProgram().commands.find((command) => command.name() === 'tx')
     const names = tx?.commands.map((command) => command.name()) ?? []
-    for (const name of ['fractionalise', 'fraction-transfer', 'fraction-retire', 'recombine']) expect(names).toContain(name)
+    for (const name of ['fractionalise', 'fraction-transfer', 'fraction-retire', 'recombine', 'composite-define', 'composite-mint', 'composite-transfer', 'composite-redeem', 'composite-retire']) expect(names).toContain(name)
+  })
+})
+
+describe('tonne query: fraction and composite queries exist', () => {
+  it('lists them', () => {
+    const query = buildProgram().commands.find((command) => command.name() === 'query')
+    const names = query?.commands.map((command) => command.name()) ?? []
+    for (const name of ['fractions', 'batch-fractions', 'serial-fractions', 'fraction-retirement', 'composite', 'composite-unit', 'composite-units', 'composites']) expect(names).toContain(name)
   })
 })
