@@ -142,8 +142,8 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       say(`  marketplace offers 30 t at USD 12.50/t to the client: ${offer.result?.name}; client accepts: ${accepted.result?.name} (${accepted.result?.message})`)
       say(`  bank and client swap 5 t at USD 14.00/t, both signing: ${swapped.result?.name}`)
       say(`  client now holds USD ${formatCents(await usdOf(client.accountId))} and ${(await client.client.holdings(client.accountId)).totals.active} credits`)
-      tradeTxs += await fractionsDemo({ source: source.batchId, bank, signerFor, names: new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name])) })
       say(`  VCS prices in USD: ${prices.count} trades, ${prices.volume} t, VWAP ${prices.vwapPerTonne === null ? '-' : formatCents(prices.vwapPerTonne)}/t, min ${prices.minPerTonne === null ? '-' : formatCents(prices.minPerTonne)}, max ${prices.maxPerTonne === null ? '-' : formatCents(prices.maxPerTonne)}; disclosed prices: ${prices.disclosed.map((trade) => formatCents(trade.pricePerTonne)).join(', ') || 'none'}`)
+      tradeTxs += await fractionsDemo({ source: source.batchId, bank, signerFor, names: new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name])) })
     }
 
     // Let every node reach the same height, then compare.
