@@ -30,5 +30,6 @@ export async function compositeDefine(context: RuleContext, body: CompositeDefin
     timeMs: context.timeMs,
   }
   view.put(keys.composite(body.classId), encodeRecord(record))
+  view.put(keys.compositeCustody(record.custody), encodeRecord(body.classId))
   return ok(`defined composite class ${body.classId} (custody ${record.custody})`)
 }

@@ -4,19 +4,22 @@
 // Rejections, in order of precedence:
 //   INVALID_BODY            schema (validate.ts): exactly one of quantity and units; distinct unit numbers
 //   SELF_TRANSFER           body.to is the sender
+//   WRONG_ROLE              body.to is a composite class's custody account
 //   UNKNOWN_COMPOSITE       no class with body.classId
 //   FRACTION_LIMIT          more than COMPOSITE_UNITS_PER_TX_MAX units
 //   UNKNOWN_COMPOSITE_UNIT  a listed unit was never minted, or was redeemed or retired
 //   NOT_UNIT_HOLDER         a listed unit is another account's, or the sender holds fewer units than the quantity
 import type { CompositeTransferBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
-import { COMPOSITE_UNITS_PER_TX_MAX, readClass, selectCompositeUnits } from './composites.ts'
+import { COMPOSITE_UNITS_PER_TX_MAX, custodyRejection, readClass, selectCompositeUnits } from './composites.ts'
 import { encodeRecord, keys } from './keys.ts'
 import { ok, reject } from './result.ts'
 
 export async function compositeTransfer(context: RuleContext, body: CompositeTransferBody): Promise<TxResult> {
   const { view, sender } = context
   if (body.to === sender) return reject('SELF_TRANSFER', 'the recipient is the sender')
+  const custody = await custodyRejection(view, body.to, 'composite units')
+  if (custody !== null) return custody
   const composite = await readClass(view, body.classId)
   if (composite === undefined) return reject('UNKNOWN_COMPOSITE', `no composite class ${body.classId}`)
   if (body.quantity > COMPOSITE_UNITS_PER_TX_MAX) return reject('FRACTION_LIMIT', `${body.quantity} units, more than COMPOSITE_UNITS_PER_TX_MAX (${COMPOSITE_UNITS_PER_TX_MAX})`)

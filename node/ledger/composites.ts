@@ -37,6 +37,13 @@ export const REMOVAL_LABEL = 'Verified Removal'
 export const REMOVAL_ATTRIBUTE = 'Reduction/Removal'
 export const REMOVAL_ATTRIBUTE_VALUE = 'Removal'
 
+/** WRONG_ROLE when `account` is the custody of a composite class (only composite.mint puts parts into one), else null. */
+export async function custodyRejection(reader: StateReader, account: string, what: string): Promise<TxResult | null> {
+  const classId = await readRecord<string>(reader, keys.compositeCustody(account))
+  if (classId === undefined) return null
+  return reject('WRONG_ROLE', `${account} is the custody account of composite class ${classId}: ${what} cannot be sent to it (parts enter it only by composite.mint)`)
+}
+
 export async function readClass(reader: StateReader, classId: string): Promise<CompositeClassRecord | undefined> {
   return readRecord<CompositeClassRecord>(reader, keys.composite(classId))
 }

@@ -110,6 +110,11 @@ export const PREFIX = {
   compositeUnit: 'compositeunit/',
   /** compositeowner/<accountId>/<classId>/<padded n> -> null: the live (active) composite units an account holds. */
   compositeOwner: 'compositeowner/',
+  /**
+   * compositecustody/<accountId> -> classId: the custody accounts of composite classes. Parts enter one only by
+   * composite.mint, so fraction.transfer and composite.transfer to it are WRONG_ROLE.
+   */
+  compositeCustody: 'compositecustody/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -286,6 +291,9 @@ export interface EventRecord {
   txId: string
   /**
    * Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel);
+   * parts (every fraction and composite event: parts of FRACTION_PARTS_PER_TONNE), with retirementId, beneficiary,
+   * purpose, reason, retiredOn and for a composite's compositeClass (fraction-retire), classId and units (composite-
+   * deposit), classId (composite-redeem);
    * lockId, and securedParty / expiresAtMs or reason (lock, release, seize, immobilise, mobilise); expired: 'true'
    * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1).
    */
@@ -497,6 +505,7 @@ export const keys = {
   compositeOwner: (account: string, classId: string, n: number): string => `${PREFIX.compositeOwner}${account}/${classId}/${padInteger(n)}`,
   compositeOwnerPrefix: (account: string): string => `${PREFIX.compositeOwner}${account}/`,
   compositeOwnerClassPrefix: (account: string, classId: string): string => `${PREFIX.compositeOwner}${account}/${classId}/`,
+  compositeCustody: (account: string): string => `${PREFIX.compositeCustody}${account}`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
   balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,

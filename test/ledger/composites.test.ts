@@ -18,6 +18,7 @@ import {
   type EventRecord,
 } from '../../node/ledger/index.ts'
 import { COMPOSITE_COMPONENTS_PER_TX_MAX, COMPOSITE_UNITS_PER_TX_MAX } from '../../node/ledger/composites.ts'
+import { FRACTION_SERIALS_PER_TX_MAX } from '../../node/ledger/fractions.ts'
 import { checkComposites, checkFractions } from '../sim/invariants.ts'
 import { BANK, BATCH_VCS, issueBody, MARKET, OUTSIDER, projectBody, TestLedger, VERRA } from './helpers.ts'
 
@@ -104,6 +105,21 @@ describe('composite.mint', () => {
     await ledger.ok(MARKET, 'composite.mint', mint([{ batchId: A, amount: 3 * T }]))
   })
 
+  it('a mint touching more than FRACTION_SERIALS_PER_TX_MAX serials is FRACTION_LIMIT; exactly that many is fine', async () => {
+    const ledger = await setUp()
+    await ledger.ok(BANK, 'composite.define', define())
+    await ledger.ok(MARKET, 'credit.fractionalise', build.creditFractionalise({ batchId: A, quantity: FRACTION_SERIALS_PER_TX_MAX - 3 }))
+    // BANK gets 10 kg of each of A's first 100 serials (one tonne in all) and a whole tonne of B.
+    for (let serial = 941467007; serial < 941467007 + FRACTION_SERIALS_PER_TX_MAX; serial += 1) {
+      await ledger.ok(MARKET, 'fraction.transfer', build.fractionTransfer({ batchId: A, amount: '10kg', fromSerial: serial, to: BANK.id }))
+    }
+    await ledger.ok(MARKET, 'fraction.transfer', build.fractionTransfer({ batchId: B, amount: '1', to: BANK.id }))
+    await ledger.rejected(BANK, 'composite.mint', mint([{ batchId: A, amount: '1' }, { batchId: B, amount: '1' }]), 'FRACTION_LIMIT')
+    await ledger.ok(BANK, 'composite.mint', mint([{ batchId: A, amount: '1' }]))
+    expect((await getCompositeUnit(ledger.state, 'NBS', 1))?.components).toHaveLength(FRACTION_SERIALS_PER_TX_MAX)
+    expect(await invariants(ledger)).toEqual([])
+  })
+
   it('applies each rule: removal only, vintage from, methodologies, countries (INELIGIBLE_COMPONENT)', async () => {
     const ledger = await setUp()
     await ledger.ok(BANK, 'composite.define', define({ removalOnly: true }, 'REM'))
@@ -143,6 +159,9 @@ describe('composite.transfer, composite.redeem, composite.retire', () => {
   it('rejects a self transfer, an unknown class or unit, a unit of someone else, more units than held, bad selections', async () => {
     const ledger = await minted()
     await ledger.rejected(MARKET, 'composite.transfer', build.compositeTransfer({ classId: 'NBS', quantity: 1, to: MARKET.id }), 'SELF_TRANSFER')
+    await ledger.rejected(MARKET, 'composite.transfer', build.compositeTransfer({ classId: 'NBS', quantity: 1, to: CUSTODY }), 'WRONG_ROLE')
+    // Parts enter a custody only by composite.mint: a plain transfer to it would leave parts backing no unit.
+    await ledger.rejected(MARKET, 'fraction.transfer', build.fractionTransfer({ batchId: A, amount: 1, to: CUSTODY }), 'WRONG_ROLE')
     await ledger.rejected(MARKET, 'composite.transfer', build.compositeTransfer({ classId: 'NOPE', quantity: 1, to: BANK.id }), 'UNKNOWN_COMPOSITE')
     await ledger.rejected(MARKET, 'composite.transfer', build.compositeTransfer({ classId: 'NBS', units: [4], to: BANK.id }), 'UNKNOWN_COMPOSITE_UNIT')
     await ledger.rejected(MARKET, 'composite.transfer', build.compositeTransfer({ classId: 'NBS', quantity: 4, to: BANK.id }), 'NOT_UNIT_HOLDER')

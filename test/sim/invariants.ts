@@ -354,5 +354,10 @@ export async function checkComposites(state: StateReader): Promise<string[]> {
     }
   }
   for (const key of owned) violations.push(`composite owner index ${key} names no unit`)
+  const classes = await readRange<CompositeClassRecord>(state, prefixRange(PREFIX.composite))
+  const custodies = await readRange<string>(state, prefixRange(PREFIX.compositeCustody))
+  if (custodies.length !== classes.length || classes.some(([, composite]) => !custodies.some(([key, classId]) => classId === composite.classId && key === keys.compositeCustody(composite.custody)))) {
+    violations.push(`${classes.length} composite classes, ${custodies.length} custody index entries that do not match them`)
+  }
   return violations
 }
