@@ -11,6 +11,7 @@ import { Cluster } from './cluster.ts'
 import { runImport, type ImportSummary } from './import.ts'
 import { registryAccountName, VERIFIER_ACCOUNT_NAME } from './testnet.ts'
 import { createHash } from 'node:crypto'
+import { describeParts } from '../client/amounts.ts'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const FIXTURES_DIR = join(repoRoot, 'test', 'fixtures', 'registries')
@@ -146,6 +147,7 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
       say(`  client now holds USD ${formatCents(await usdOf(client.accountId))} and ${(await client.client.holdings(client.accountId)).totals.active} credits`)
       say(`  VCS prices in USD: ${prices.count} trades, ${prices.volume} t, VWAP ${prices.vwapPerTonne === null ? '-' : formatCents(prices.vwapPerTonne)}/t, min ${prices.minPerTonne === null ? '-' : formatCents(prices.minPerTonne)}, max ${prices.maxPerTonne === null ? '-' : formatCents(prices.maxPerTonne)}; disclosed prices: ${prices.disclosed.map((trade) => formatCents(trade.pricePerTonne)).join(', ') || 'none'}`)
       tradeTxs += await offtakeDemo({ source: source.batchId, chainId, verra, financier: client, usdOf })
+      tradeTxs += await fractionsDemo({ source: source.batchId, bank, signerFor, names: new Map(cluster.testnet.genesis.accounts.map((account) => [account.publicKey, account.name])) })
     }
 
     // Let every node reach the same height, then compare.
@@ -292,4 +294,70 @@ async function offtakeDemo(input: { source: string; chainId: string; verra: Sign
   say(`  client paid USD ${formatCents(financierBefore - (await input.usdOf(financier.accountId)))} for 60 t; provenance of serial ${serialStart}: ${provenance.events.map((event) => `${event.type} at height ${event.height}`).join(', ')} (offtake prices are forward prices and stay out of the price statistics)`)
   if (agreed.result?.name !== 'OK' || issued.result?.name !== 'OK' || delivered.status !== 'delivered' || delivered.delivered !== 60 || delivered.escrowed !== 0 || issued.height !== delivered.closedHeight) throw new Error('the offtake steps did not go as expected')
   return 2
+}
+
+/**
+ * Fractions and composites on the real imported credits: the bank fractionalises one of its Verra credits and retires
+ * 250 kg of it; another registry (the first of Gold Standard, ACR, CAR, Cercarbono holding an active credit)
+ * fractionalises one of its credits and sends half a tonne to the bank; the bank defines a composite class whose
+ * rules both projects meet (their countries, and a vintage from the earlier of the two years), mints one unit from
+ * 0.5 t of each project, shows its look-through, and retires it. Returns the number of transactions it submitted.
+ */
+async function fractionsDemo(input: { source: string; bank: Signer; signerFor: (name: string, nodeIndex: number) => Signer; names: Map<string, string> }): Promise<number> {
+  const { bank } = input
+  const ok = (step: string, response: { result?: { name: string; message: string } }): void => {
+    if (response.result?.name !== 'OK') throw new Error(`fractions demo: ${step}: ${response.result?.name ?? 'no result'} ${response.result?.message ?? ''}`)
+  }
+  let txs = 0
+  const fractionalised = await bank.send('credit.fractionalise', build.creditFractionalise({ batchId: input.source, quantity: 1 }), { wait: 'commit' })
+  ok('bank fractionalises a credit', fractionalised)
+  const retired = await bank.send('fraction.retire', build.fractionRetire({ batchId: input.source, amount: '250kg', beneficiary: 'A traveller', purpose: 'Flight offset', reason: 'one return flight' }), { wait: 'commit' })
+  ok('bank retires 250 kg', retired)
+  txs += 2
+  const retirement = await bank.client.fractionRetirement(retired.id)
+  say(`fractions (1 t = 1,000,000 parts, one part = one gram):`)
+  say(`  bank fractionalises 1 credit of ${input.source}: ${fractionalised.result?.name}; retires 250 kg of it for a traveller: ${retired.result?.name}`)
+  say(`  the retirement lists ${retirement.parts.map((part) => `${describeParts(part.parts)} of serial ${part.serial}`).join(', ')}`)
+  // A second project: the first other registry holding an active credit of its own.
+  let other: { signer: Signer; batchId: string } | null = null
+  for (const code of ['GS', 'ACR', 'CAR', 'CERCARBONO'] as const) {
+    const signer = input.signerFor(registryAccountName(code), 0)
+    const holdings = await signer.client.holdings(signer.accountId)
+    const batch = holdings.batches.find((entry) => entry.totals.active >= 1)
+    if (batch !== undefined) {
+      other = { signer, batchId: batch.batchId }
+      break
+    }
+  }
+  if (other === null) {
+    say('  no other registry holds an active credit: skipping the composite')
+    return txs
+  }
+  const otherFractionalised = await other.signer.send('credit.fractionalise', build.creditFractionalise({ batchId: other.batchId, quantity: 1 }), { wait: 'commit' })
+  ok('second registry fractionalises a credit', otherFractionalised)
+  const sent = await other.signer.send('fraction.transfer', build.fractionTransfer({ batchId: other.batchId, amount: '0.5', to: bank.accountId }), { wait: 'commit' })
+  ok('second registry sends 0.5 t to the bank', sent)
+  txs += 2
+  const batchOf = async (batchId: string) => (await bank.client.batch(batchId)) as { registry: RegistryCode; projectId: string; vintageStart: string }
+  const [first, second] = [await batchOf(input.source), await batchOf(other.batchId)]
+  const projects = [(await bank.client.project(first.registry, first.projectId)) as { country: string; name: string }, (await bank.client.project(second.registry, second.projectId)) as { country: string; name: string }]
+  const years = [first.vintageStart, second.vintageStart].map((date) => Number(/^(\d{4})-/.exec(date)?.[1] ?? 0))
+  const vintageFrom = years.every((year) => year > 0) ? Math.min(...years) : 0
+  const classId = `DEMO-BLEND-${Date.now()}`
+  const defined = await bank.send('composite.define', build.compositeDefine({ classId, name: 'Demo blend of two projects', rules: { vintageFrom, countries: [...new Set(projects.map((project) => project.country))].sort() } }), { wait: 'commit' })
+  ok('bank defines a composite class', defined)
+  const minted = await bank.send('composite.mint', build.compositeMint({ classId, deposits: [{ batchId: input.source, amount: '0.5' }, { batchId: other.batchId, amount: '0.5' }] }), { wait: 'commit' })
+  ok('bank mints a composite unit', minted)
+  const unit = await bank.client.compositeUnit(classId, 1)
+  const retiredUnit = await bank.send('composite.retire', build.compositeRetire({ classId, units: [1], beneficiary: "The bank's client", purpose: 'Blended offset' }), { wait: 'commit' })
+  ok('bank retires the composite unit', retiredUnit)
+  txs += 3
+  const composite = await bank.client.composite(classId)
+  const unitRetirement = await bank.client.fractionRetirement(retiredUnit.id)
+  say(`  ${input.names.get(other.signer.accountId) ?? 'a registry'} fractionalises 1 credit of ${other.batchId} and sends 0.5 t to the bank: ${sent.result?.name}`)
+  say(`  bank defines composite ${classId} (countries ${composite.rules.countries.join(', ') || 'any'}, vintage from ${composite.rules.vintageFrom || 'any'}): ${defined.result?.name}`)
+  say(`  bank mints 1 unit from 0.5 t of each project: ${minted.result?.name}; look-through of unit 1:`)
+  for (const component of unit.components) say(`    ${describeParts(component.parts)} of ${component.registry} ${component.projectId} (${component.projectName.slice(0, 50)}), batch ${component.batchId}, serial ${component.serial}, vintage ${component.vintageStart || '-'}`)
+  say(`  bank retires the unit: ${retiredUnit.result?.name}; the retirement lists ${unitRetirement.parts.length} serials, ${describeParts(unitRetirement.totalParts)}; composite outstanding ${composite.outstanding}, retired ${composite.retired}`)
+  return txs
 }

@@ -8,6 +8,7 @@ import { bytesToHex, hexToBytes, REGISTRY_CODES, type RegistryCode } from '../cl
 import { createHash } from 'node:crypto'
 import { generateTestnet } from './testnet.ts'
 import { runImport } from './import.ts'
+import { AmountError, parseAmount } from '../client/amounts.ts'
 
 export const DEFAULT_NODE_URL = 'http://127.0.0.1:28000'
 
@@ -95,6 +96,17 @@ function range(value: string): { start: number; end: number } {
   const end = Number(match[2])
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start > end) throw new InvalidArgumentError('START must be <= END')
   return { start, end }
+}
+
+/** An exact amount of CO2e as integer parts: "0.25" (tonnes), "250kg", "1.000001t", "42 parts" (client/amounts.ts). */
+export function amount(value: string): number {
+  try {
+    const parts = parseAmount(value)
+    if (parts < 1) throw new AmountError('the amount must be more than zero')
+    return parts
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
 }
 
 function print(value: unknown): void {
@@ -578,6 +590,112 @@ export function buildProgram(): Command {
     if (!verdict.matches) process.exitCode = 1
   })
 
+  // Fractions: amounts are exact decimals (tonnes by default, or kg / g), turned into integer parts of 1/1_000_000 t.
+  addTxOptions(
+    tx
+      .command('fractionalise')
+      .description('turn whole credits of a batch into parts (1_000_000 per tonne) that keep their serials')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
+    await sendAndPrint(options, (s) => s.send('credit.fractionalise', build.creditFractionalise(selection(options)), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('fraction-transfer')
+      .description('move an amount of a batch\'s fractions to another account (lowest serials first)')
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--amount <amount>', 'e.g. 0.25 (tonnes), 250kg, 1.000001t', amount)
+      .requiredOption('--to <account>', 'receiving account id', accountId)
+      .option('--from-serial <serial>', 'take parts of this serial and higher ones only', positive),
+  ).action(async (options: TxOptions & { batch: string; amount: number; to: string; fromSerial?: number }) => {
+    await sendAndPrint(options, (s) => s.send('fraction.transfer', build.fractionTransfer({ batchId: options.batch, amount: options.amount, to: options.to, fromSerial: options.fromSerial ?? 0 }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('fraction-retire')
+      .description('retire an amount of a batch\'s fractions; the retirement lists the serials and parts')
+      .requiredOption('--batch <id>', 'batch id')
+      .requiredOption('--amount <amount>', 'e.g. 0.25 (tonnes), 250kg', amount)
+      .option('--from-serial <serial>', 'take parts of this serial and higher ones only', positive)
+      .option('--beneficiary <name>', 'on whose behalf', '')
+      .option('--purpose <text>', 'purpose of the retirement', '')
+      .option('--reason <text>', 'reason', ''),
+  ).action(async (options: TxOptions & { batch: string; amount: number; fromSerial?: number; beneficiary: string; purpose: string; reason: string }) => {
+    await sendAndPrint(options, (s) => s.send('fraction.retire', build.fractionRetire({ batchId: options.batch, amount: options.amount, fromSerial: options.fromSerial ?? 0, beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('recombine')
+      .description('get whole credits back from serials whose every part you hold')
+      .requiredOption('--batch <id>', 'batch id')
+      .option('--quantity <n>', 'number of credits (your lowest fully held serials)', positive)
+      .option('--range <start-end>', 'explicit serial sub-range', range),
+  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
+    await sendAndPrint(options, (s) => s.send('credit.recombine', build.creditRecombine(selection(options)), options.wait ? { wait: 'commit' } : {}))
+  })
+  // Composites: classes of units of one tonne made of fractions that meet the class's rules.
+  const unitList = (value: string): number[] => {
+    if (!/^\d+(,\d+)*$/.test(value)) throw new InvalidArgumentError('expected unit numbers separated by commas, e.g. 1,2,5')
+    return value.split(',').map((part) => positive(part))
+  }
+  const compositeUnits = (options: { class: string; quantity?: number; units?: number[] }): build.CompositeUnits => {
+    if ((options.quantity === undefined) === (options.units === undefined)) throw new InvalidArgumentError('give exactly one of --quantity and --units')
+    return options.units !== undefined ? { classId: options.class, units: options.units } : { classId: options.class, quantity: options.quantity as number }
+  }
+  const collect = (value: string, previous: string[]): string[] => [...previous, value]
+  addTxOptions(
+    tx
+      .command('composite-define')
+      .description('define a composite asset class and the rules its components must share')
+      .requiredOption('--class <id>', 'class id of your choosing (letters, digits, "_", "." and "-")')
+      .requiredOption('--name <name>', 'name of the class')
+      .option('--removal-only', 'only removals (ACR "Verified Removal", CAR "Reduction/Removal" = Removal)', false)
+      .option('--vintage-from <year>', 'vintage year from which components qualify', integer)
+      .option('--methodology <m>', 'an allowed methodology (repeat for more; none: any)', collect, [])
+      .option('--country <c>', 'an allowed country (repeat for more; none: any)', collect, []),
+  ).action(async (options: TxOptions & { class: string; name: string; removalOnly: boolean; vintageFrom?: number; methodology: string[]; country: string[] }) => {
+    await sendAndPrint(options, (s) => s.send('composite.define', build.compositeDefine({ classId: options.class, name: options.name, rules: { removalOnly: options.removalOnly, vintageFrom: options.vintageFrom ?? 0, methodologies: options.methodology, countries: options.country } }), options.wait ? { wait: 'commit' } : {}))
+  })
+  addTxOptions(
+    tx
+      .command('composite-mint')
+      .description('deposit fractions of batches meeting the class rules (summing to whole tonnes) and receive composite units')
+      .requiredOption('--class <id>', 'composite class id')
+      .requiredOption('--deposit <batch=amount>', 'a batch and an amount of its fractions, e.g. VCS:1-10=0.5 (repeat for more)', collect, []),
+  ).action(async (options: TxOptions & { class: string; deposit: string[] }) => {
+    const deposits = options.deposit.map((entry) => {
+      const at = entry.lastIndexOf('=')
+      if (at < 1) throw new InvalidArgumentError(`--deposit ${entry}: expected BATCH_ID=AMOUNT`)
+      return { batchId: entry.slice(0, at), amount: amount(entry.slice(at + 1)) }
+    })
+    await sendAndPrint(options, (s) => s.send('composite.mint', build.compositeMint({ classId: options.class, deposits }), options.wait ? { wait: 'commit' } : {}))
+  })
+  for (const [name, kind, description] of [
+    ['composite-redeem', 'composite.redeem', 'dissolve composite units back into their component fractions'],
+    ['composite-retire', 'composite.retire', 'retire composite units: their components are retired'],
+    ['composite-transfer', 'composite.transfer', 'transfer composite units'],
+  ] as const) {
+    const command = tx
+      .command(name)
+      .description(description)
+      .requiredOption('--class <id>', 'composite class id')
+      .option('--quantity <n>', 'number of units (your lowest-numbered first)', positive)
+      .option('--units <list>', 'unit numbers, e.g. 1,2,5', unitList)
+    if (kind === 'composite.transfer') command.requiredOption('--to <account>', 'receiving account id', accountId)
+    if (kind === 'composite.retire') command.option('--beneficiary <name>', 'on whose behalf', '').option('--purpose <text>', 'purpose', '').option('--reason <text>', 'reason', '')
+    addTxOptions(command).action(async (options: TxOptions & { class: string; quantity?: number; units?: number[]; to?: string; beneficiary?: string; purpose?: string; reason?: string }) => {
+      const selected = compositeUnits(options)
+      await sendAndPrint(options, (s) => {
+        const wait = options.wait ? ({ wait: 'commit' } as const) : {}
+        if (kind === 'composite.transfer') return s.send(kind, build.compositeTransfer({ ...selected, to: options.to as string }), wait)
+        if (kind === 'composite.retire') return s.send(kind, build.compositeRetire({ ...selected, beneficiary: options.beneficiary ?? '', purpose: options.purpose ?? '', reason: options.reason ?? '' }), wait)
+        return s.send(kind, build.compositeRedeem(selected), wait)
+      })
+    })
+  }
+
   const query = program.command('query').description('read from a node')
   const queryCommand = (name: string, description: string, run: (client: TonneClient, ...args: string[]) => Promise<unknown>, args: string[] = []): void => {
     const command = addNodeOption(query.command(name).description(description))
@@ -614,6 +732,14 @@ export function buildProgram(): Command {
     const { node, from, to, ...filter } = options
     print(await new TonneClient(node).prices({ ...filter, ...(from === undefined ? {} : { fromMs: from }), ...(to === undefined ? {} : { toMs: to }) }))
   })
+  queryCommand('fractions', 'fractions an account holds (integer parts, 1_000_000 per tonne)', (client, id) => client.fractions(accountId(id as string)), ['account'])
+  queryCommand('batch-fractions', 'fractionalised serials of a batch: holders and retired parts', (client, id) => client.batchFractions(id as string), ['batchId'])
+  queryCommand('serial-fractions', 'one fractionalised serial: holders and retired parts', (client, id, serial) => client.serialFractions(id as string, positive(serial as string)), ['batchId', 'serial'])
+  queryCommand('fraction-retirement', 'a fractional retirement: the serials and parts it retired', (client, id) => client.fractionRetirement(hexId(id as string)), ['txId'])
+  queryCommand('composite', 'a composite class: rules, units outstanding, custody, projects behind it', (client, id) => client.composite(id as string), ['classId'])
+  queryCommand('composite-unit', 'one composite unit with its look-through to batches, serials and projects', (client, id, n) => client.compositeUnit(id as string, positive(n as string)), ['classId', 'n'])
+  queryCommand('composite-units', 'the units of a composite class, with their look-through', (client, id) => client.compositeUnits(id as string), ['classId'])
+  queryCommand('composites', 'the live composite units an account holds', (client, id) => client.compositesOf(accountId(id as string)), ['account'])
   queryCommand('balances', 'cash balances of an account, every currency (integer minor units)', (client, id) => client.balances(accountId(id as string)), ['account'])
   queryCommand('cash', 'total supply (integer minor units) and number of holders of a currency', (client, code) => client.cash(currency(code as string)), ['currency'])
   queryCommand('private-retirement', 'a private retirement: its beneficiary commitment and retire events', (client, id) => client.privateRetirement(id as string), ['txId'])

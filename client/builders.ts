@@ -19,6 +19,9 @@ import type {
 import type { CreditRetirePrivateBody, ProjectAttestBody, ProjectRateBody } from './wire.ts'
 import type { BatchImportBody, PortTerms } from './wire.ts'
 import { commitBeneficiary } from './commitments.ts'
+import type { CompositeDefineBody, CompositeMintBody, CompositeRedeemBody, CompositeRetireBody, CompositeRules, CompositeTransferBody } from './wire.ts'
+import type { CreditFractionaliseBody, CreditRecombineBody, FractionRetireBody, FractionTransferBody } from './wire.ts'
+import { parseAmount } from './amounts.ts'
 
 /** Selects credits of a batch either by quantity (lowest serials first) or by an explicit serial range. */
 export type Selection = { batchId: string; quantity: number } | { batchId: string; range: SerialRange }
@@ -207,4 +210,63 @@ export function offtakeTerms(input: { financier: string; developer: string; regi
     dueAtMs: input.dueAtMs,
     expiresAtMs: input.expiresAtMs ?? input.dueAtMs,
   }
+}
+
+// Fractions: amounts are integer parts (FRACTION_PARTS_PER_TONNE per tonne, one part = one gram) or, as text, exact
+// decimals parsed by client/amounts.ts ("0.25", "250kg", "1.000001t").
+function partsOf(amount: number | string): number {
+  const parts = typeof amount === 'string' ? parseAmount(amount) : amount
+  if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`an amount of fractions is a positive integer of parts, got ${String(amount)}`)
+  return parts
+}
+
+/** Turns whole units of a batch (quantity or range) into parts. */
+export function creditFractionalise(input: Selection): CreditFractionaliseBody {
+  return selection(input)
+}
+
+/** Gets whole units back from parts fully held: a quantity (lowest fully held serials) or a range. */
+export function creditRecombine(input: Selection): CreditRecombineBody {
+  return selection(input)
+}
+
+/** Moves `amount` (parts, or text like "250kg") of a batch's fractions to `to`, lowest serials first from `fromSerial`. */
+export function fractionTransfer(input: { batchId: string; amount: number | string; to: string; fromSerial?: number }): FractionTransferBody {
+  return { batchId: input.batchId, parts: partsOf(input.amount), fromSerial: input.fromSerial ?? 0, to: input.to }
+}
+
+/** Retires `amount` (parts, or text like "0.25") of a batch's fractions. */
+export function fractionRetire(input: { batchId: string; amount: number | string; fromSerial?: number; beneficiary?: string; purpose?: string; reason?: string; retiredOn?: string }): FractionRetireBody {
+  return { batchId: input.batchId, parts: partsOf(input.amount), fromSerial: input.fromSerial ?? 0, beneficiary: input.beneficiary ?? '', purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }
+}
+
+// Composites: a class's rules (empty lists and vintageFrom 0 mean any), deposits of fractions, and unit selections
+// (a quantity, the sender's lowest-numbered units first, or explicit unit numbers).
+export type CompositeUnits = { classId: string; quantity: number } | { classId: string; units: number[] }
+
+function compositeSelection(input: CompositeUnits): { classId: string; quantity: number; units: number[] } {
+  if ('units' in input) return { classId: input.classId, quantity: 0, units: [...input.units] }
+  return { classId: input.classId, quantity: input.quantity, units: [] }
+}
+
+export function compositeDefine(input: { classId: string; name: string; rules?: Partial<CompositeRules> }): CompositeDefineBody {
+  const rules = input.rules ?? {}
+  return { classId: input.classId, name: input.name, rules: { removalOnly: rules.removalOnly ?? false, vintageFrom: rules.vintageFrom ?? 0, methodologies: [...(rules.methodologies ?? [])], countries: [...(rules.countries ?? [])] } }
+}
+
+/** Deposits `amount` (parts, or text like "0.5") of each batch; they must sum to whole tonnes. */
+export function compositeMint(input: { classId: string; deposits: { batchId: string; amount: number | string; fromSerial?: number }[] }): CompositeMintBody {
+  return { classId: input.classId, deposits: input.deposits.map((deposit) => ({ batchId: deposit.batchId, parts: partsOf(deposit.amount), fromSerial: deposit.fromSerial ?? 0 })) }
+}
+
+export function compositeTransfer(input: CompositeUnits & { to: string }): CompositeTransferBody {
+  return { ...compositeSelection(input), to: input.to }
+}
+
+export function compositeRedeem(input: CompositeUnits): CompositeRedeemBody {
+  return compositeSelection(input)
+}
+
+export function compositeRetire(input: CompositeUnits & { beneficiary?: string; purpose?: string; reason?: string; retiredOn?: string }): CompositeRetireBody {
+  return { ...compositeSelection(input), beneficiary: input.beneficiary ?? '', purpose: input.purpose ?? '', reason: input.reason ?? '', retiredOn: input.retiredOn ?? '' }
 }

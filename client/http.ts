@@ -35,13 +35,87 @@ export interface HoldingView {
   start: number
   end: number
   owner: string
-  status: 'active' | 'retired' | 'cancelled'
+  status: 'active' | 'retired' | 'cancelled' | 'locked' | 'fractionalised'
 }
 
 export interface StatusTotals {
   active: number
   retired: number
   cancelled: number
+  locked: number
+  fractionalised: number
+}
+
+/** Fractions are integer parts: FRACTION_PARTS_PER_TONNE (1_000_000) per tonne (client/amounts.ts formats them). */
+export interface AccountFractionsView {
+  account: string
+  fractions: { batchId: string; serial: number; parts: number }[]
+  totalParts: number
+  next: string | null
+}
+
+export interface SerialFractionsView {
+  batchId: string
+  serial: number
+  fractionalisedBy: string
+  fractionalisedHeight: number
+  holders: { account: string; parts: number }[]
+  heldParts: number
+  retiredParts: number
+  truncated: boolean
+}
+
+export interface CompositeRulesView {
+  removalOnly: boolean
+  vintageFrom: number
+  methodologies: string[]
+  countries: string[]
+}
+
+export interface CompositeClassView {
+  classId: string
+  name: string
+  definedBy: string
+  rules: CompositeRulesView
+  /** The account holding the components' parts (GET /accounts/:custody/fractions lists them). */
+  custody: string
+  minted: number
+  outstanding: number
+  redeemed: number
+  retired: number
+  height: number
+  timeMs: number
+  projects: { registry: string; projectId: string; parts: number }[]
+  truncated: boolean
+}
+
+export interface CompositeUnitView {
+  classId: string
+  n: number
+  owner: string
+  status: 'active' | 'redeemed' | 'retired'
+  components: { batchId: string; serial: number; parts: number; registry: string; projectId: string; projectName: string; country: string; methodology: string; vintageStart: string; originalSerial: string }[]
+  totalParts: number
+  mintedBy: string
+  mintTxId: string
+  height: number
+  timeMs: number
+  endTxId: string
+}
+
+export interface FractionRetirementView {
+  txId: string
+  retiredBy: string
+  totalParts: number
+  parts: { batchId: string; serial: number; parts: number }[]
+  beneficiary: string
+  purpose: string
+  reason: string
+  retiredOn: string
+  compositeClass: string
+  compositeUnits: number[]
+  height: number
+  timeMs: number
 }
 
 export interface HoldingsView {
@@ -232,6 +306,46 @@ export class TonneClient {
   /** The account's cash balances, every currency it holds (an account holding nothing has an empty list). */
   balances(id: string): Promise<BalancesView> {
     return this.request('GET', `/accounts/${encodeURIComponent(id)}/balances`)
+  }
+
+  /** The fractions an account holds (parts per batch and serial). */
+  fractions(id: string, page: { limit?: number; after?: string } = {}): Promise<AccountFractionsView> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/fractions${pageQuery(page)}`)
+  }
+
+  /** The fractionalised serials of a batch: holders and retired parts of each. */
+  batchFractions(batchId: string, page: { limit?: number; after?: string } = {}): Promise<{ batchId: string; serials: SerialFractionsView[]; next: string | null }> {
+    return this.request('GET', `/batches/${encodeURIComponent(batchId)}/fractions${pageQuery(page)}`)
+  }
+
+  /** One fractionalised serial; 404 NOT_FRACTIONALISED when it is not (or no longer) fractionalised. */
+  serialFractions(batchId: string, serial: number): Promise<SerialFractionsView> {
+    return this.request('GET', `/batches/${encodeURIComponent(batchId)}/serials/${serial}/fractions`)
+  }
+
+  /** A composite class: rules, unit counts, custody and the projects behind its live units. */
+  composite(classId: string): Promise<CompositeClassView> {
+    return this.request('GET', `/composites/${encodeURIComponent(classId)}`)
+  }
+
+  /** A page of a class's units (any status), each with its look-through to batches, serials and projects. */
+  compositeUnits(classId: string, page: { limit?: number; after?: string } = {}): Promise<{ items: CompositeUnitView[]; next: string | null }> {
+    return this.request('GET', `/composites/${encodeURIComponent(classId)}/units${pageQuery(page)}`)
+  }
+
+  /** One composite unit with its look-through; 404 UNKNOWN_COMPOSITE_UNIT. */
+  compositeUnit(classId: string, n: number): Promise<CompositeUnitView> {
+    return this.request('GET', `/composites/${encodeURIComponent(classId)}/units/${n}`)
+  }
+
+  /** The live composite units an account holds, with their look-through. */
+  compositesOf(id: string, page: { limit?: number; after?: string } = {}): Promise<{ account: string; units: CompositeUnitView[]; next: string | null }> {
+    return this.request('GET', `/accounts/${encodeURIComponent(id)}/composites${pageQuery(page)}`)
+  }
+
+  /** A fractional retirement (fraction.retire, composite.retire) by its transaction id. */
+  fractionRetirement(txId: string): Promise<FractionRetirementView> {
+    return this.request('GET', `/fraction-retirements/${encodeURIComponent(txId)}`)
   }
 
   /** A currency's supply and holder count; HttpError 404 UNKNOWN_CURRENCY when none was ever minted. */

@@ -151,6 +151,17 @@ export const TX_KINDS = [
   // Financing: an offtake / prepayment agreement between a financier and a project developer (node/ledger/offtakes.ts).
   'offtake.agree',
   'offtake.cancel',
+  // Fractions (node/ledger/fractions.ts): whole units into parts of FRACTION_PARTS_PER_TONNE, and back.
+  'credit.fractionalise',
+  'fraction.transfer',
+  'fraction.retire',
+  'credit.recombine',
+  // Composite assets (node/ledger/composites.ts): units of one tonne made of fractions that meet a class's rules.
+  'composite.define',
+  'composite.mint',
+  'composite.transfer',
+  'composite.redeem',
+  'composite.retire',
 ] as const
 export type TxKind = (typeof TX_KINDS)[number]
 
@@ -521,6 +532,101 @@ export function offtakeCancelSignBytes(chainId: string, cancel: Pick<OfftakeCanc
   return hash(concatBytes(domain(DOMAIN_OFFTAKE_CANCEL, chainId), encode({ offtakeId: cancel.offtakeId, refund: cancel.refund })))
 }
 
+// Fractions (node/ledger/fractions.ts). A fractionalised serial is divided into FRACTION_PARTS_PER_TONNE parts: one
+// part is one gram of CO2e, so a kilogram is exactly 1_000 parts (registries that count in kilograms are held
+// exactly). Integers only; client/amounts.ts parses and formats decimal tonnes and kilograms without floats.
+export const FRACTION_PARTS_PER_TONNE = 1_000_000
+
+/** The holder turns whole active units of a batch (a quantity, lowest serials first, or a range) into parts it holds. */
+export interface CreditFractionaliseBody extends CreditSelection {}
+
+/**
+ * The sender moves `parts` of one batch's fractions it holds to `to`: its lowest serials first, from `fromSerial` on
+ * (0: from its lowest).
+ */
+export interface FractionTransferBody {
+  batchId: string
+  parts: number
+  fromSerial: number
+  to: AccountId
+}
+
+/** The sender retires `parts` of one batch's fractions (selected as fraction.transfer does) for a beneficiary. */
+export interface FractionRetireBody {
+  batchId: string
+  parts: number
+  fromSerial: number
+  beneficiary: string
+  purpose: string
+  reason: string
+  retiredOn: string
+}
+
+/**
+ * An account that holds all FRACTION_PARTS_PER_TONNE parts of serials gets them back as whole units, active, owned
+ * by it: a quantity (its lowest fully held serials of the batch) or a range (every serial of it fully held).
+ */
+export interface CreditRecombineBody extends CreditSelection {}
+
+// Composite assets (node/ledger/composites.ts).
+/** What every component of a composite class must share; an empty list or 0 means any. */
+export interface CompositeRules {
+  /** Only removals: a batch labelled 'Verified Removal' (ACR) or of a project whose 'Reduction/Removal' attribute is 'Removal' (CAR). */
+  removalOnly: boolean
+  /** The batch's vintage (the year of vintageStart) must be this year or later; 0 for any. */
+  vintageFrom: number
+  /** The project's methodology must be one of these (exactly as registered); [] for any. */
+  methodologies: string[]
+  /** The project's country must be one of these (exactly as registered); [] for any. */
+  countries: string[]
+}
+
+/** Defines a composite class under an id of the definer's choosing (unique ledger-wide). */
+export interface CompositeDefineBody {
+  classId: string
+  name: string
+  rules: CompositeRules
+}
+
+/** Fractions of one batch to deposit: `parts` of the sender's, lowest serials first from `fromSerial` (0: its lowest). */
+export interface CompositeDeposit {
+  batchId: string
+  parts: number
+  fromSerial: number
+}
+
+/**
+ * The sender deposits fractions of batches that meet the class's rules, summing to k * FRACTION_PARTS_PER_TONNE parts:
+ * they move into the class's custody and k composite units, each made of components summing to one tonne, are minted
+ * to the sender.
+ */
+export interface CompositeMintBody {
+  classId: string
+  deposits: CompositeDeposit[]
+}
+
+/** Composite units of a class: a quantity (the sender's lowest-numbered units first) or explicit unit numbers; exactly one. */
+export interface CompositeSelection {
+  classId: string
+  quantity: number
+  units: number[]
+}
+
+export interface CompositeTransferBody extends CompositeSelection {
+  to: AccountId
+}
+
+/** The units are dissolved: their components' parts go from the class's custody to the sender. */
+export interface CompositeRedeemBody extends CompositeSelection {}
+
+/** The units are retired: their components' parts are retired (the retirement lists them). */
+export interface CompositeRetireBody extends CompositeSelection {
+  beneficiary: string
+  purpose: string
+  reason: string
+  retiredOn: string
+}
+
 export interface TxBodies {
   'project.register': ProjectRegisterBody
   'batch.issue': BatchIssueBody
@@ -547,6 +653,15 @@ export interface TxBodies {
   'batch.import': BatchImportBody
   'offtake.agree': OfftakeAgreeBody
   'offtake.cancel': OfftakeCancelBody
+  'credit.fractionalise': CreditFractionaliseBody
+  'fraction.transfer': FractionTransferBody
+  'fraction.retire': FractionRetireBody
+  'credit.recombine': CreditRecombineBody
+  'composite.define': CompositeDefineBody
+  'composite.mint': CompositeMintBody
+  'composite.transfer': CompositeTransferBody
+  'composite.redeem': CompositeRedeemBody
+  'composite.retire': CompositeRetireBody
 }
 
 export interface Tx<K extends TxKind = TxKind> {
@@ -691,6 +806,26 @@ export const RESULT_CODES = {
   STALE_RATING: 30,
   /** The verifier already attested a data set with this dataHash for the project. */
   DUPLICATE_ATTESTATION: 31,
+  /** The unit is fractionalised: no whole-unit rule moves it (fraction.* move its parts; credit.recombine restores it). */
+  FRACTIONALISED_UNIT: 32,
+  /** The sender holds fewer parts of the batch's fractions (from the given serial on) than the transaction moves. */
+  INSUFFICIENT_FRACTIONS: 33,
+  /** credit.recombine: the sender does not hold all FRACTION_PARTS_PER_TONNE parts of a serial (or it is not fractionalised). */
+  INCOMPLETE_FRACTIONS: 34,
+  /** More units, serials, deposits or components in one transaction than the named per-transaction limit. */
+  FRACTION_LIMIT: 35,
+  /** A composite class with that id is already defined. */
+  COMPOSITE_EXISTS: 36,
+  /** No composite class with that id. */
+  UNKNOWN_COMPOSITE: 37,
+  /** A deposited batch does not meet the composite class's rules (removal, vintage, methodology, country). */
+  INELIGIBLE_COMPONENT: 38,
+  /** The deposits of a composite.mint do not sum to a whole number of tonnes (k * FRACTION_PARTS_PER_TONNE parts, k >= 1). */
+  NOT_WHOLE_TONNES: 39,
+  /** No live (not redeemed, not retired) composite unit with that number in the class. */
+  UNKNOWN_COMPOSITE_UNIT: 40,
+  /** The composite unit is not the sender's, or the sender holds fewer units of the class than the quantity. */
+  NOT_UNIT_HOLDER: 41,
   /** Offtake terms past their expiresAtMs, or already agreed (the same signed terms agree at most once). */
   OFFTAKE_NOT_VALID: 42,
   /** The prepaid amount is more than quantity x pricePerTonne. */

@@ -364,6 +364,64 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
     return { ...result, quality: await queries.projectQuality(app.store.state, result.batch.registry, result.batch.projectId) }
   })
 
+  // Fractions (node/ledger/fractions.ts): integer parts, FRACTION_PARTS_PER_TONNE per tonne.
+  const fractionCursor = z.string().max(512)
+  server.get('/accounts/:id/fractions', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    const query = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).optional(), after: fractionCursor.optional() }).strict(), request.query, 'query')
+    return queries.fractionsOf(app.store.state, id, { ...(query.limit === undefined ? {} : { limit: query.limit }), ...(query.after === undefined ? {} : { after: query.after }) })
+  })
+
+  server.get('/batches/:batchId/fractions', async (request) => {
+    const { batchId } = parse(z.object({ batchId: z.string().min(1).max(256) }).strict(), request.params, 'batch id')
+    const query = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).optional(), after: z.string().regex(/^[0-9]{16}$/, 'must be a cursor from a previous page (next)').optional() }).strict(), request.query, 'query')
+    if ((await queries.getBatch(app.store.state, batchId)) === undefined) throw new ApiError(404, 'UNKNOWN_BATCH', `no batch ${batchId}`)
+    return queries.batchFractions(app.store.state, batchId, { ...(query.limit === undefined ? {} : { limit: query.limit }), ...(query.after === undefined ? {} : { after: query.after }) })
+  })
+
+  server.get('/batches/:batchId/serials/:serial/fractions', async (request) => {
+    const { batchId, serial } = parse(z.object({ batchId: z.string().min(1).max(256), serial: decimal(1) }).strict(), request.params, 'batch id and serial')
+    const result = await queries.serialFractions(app.store.state, batchId, serial)
+    if (result === undefined) throw new ApiError(404, 'NOT_FRACTIONALISED', `serial ${serial} of batch ${batchId} is not fractionalised`)
+    return result
+  })
+
+  server.get('/fraction-retirements/:txId', async (request) => {
+    const { txId: id } = parse(z.object({ txId: hex64 }).strict(), request.params, 'transaction id')
+    const record = await queries.getFractionRetirement(app.store.state, id)
+    if (record === undefined) throw new ApiError(404, 'UNKNOWN_RETIREMENT', `no fractional retirement ${id} (committed fraction.retire and composite.retire transactions only)`)
+    return record
+  })
+
+  // Composites (node/ledger/composites.ts): a class, its units, and the look-through of each unit to its serials.
+  const classIdParam = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a composite class id')
+  server.get('/composites/:classId', async (request) => {
+    const { classId } = parse(z.object({ classId: classIdParam }).strict(), request.params, 'composite class id')
+    const composite = await queries.getComposite(app.store.state, classId)
+    if (composite === undefined) throw new ApiError(404, 'UNKNOWN_COMPOSITE', `no composite class ${classId}`)
+    return composite
+  })
+
+  server.get('/composites/:classId/units', async (request) => {
+    const { classId } = parse(z.object({ classId: classIdParam }).strict(), request.params, 'composite class id')
+    const query = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).optional(), after: z.string().regex(/^[0-9]{16}$/, 'must be a cursor from a previous page (next)').optional() }).strict(), request.query, 'query')
+    if ((await queries.getComposite(app.store.state, classId)) === undefined) throw new ApiError(404, 'UNKNOWN_COMPOSITE', `no composite class ${classId}`)
+    return queries.compositeUnits(app.store.state, classId, { ...(query.limit === undefined ? {} : { limit: query.limit }), ...(query.after === undefined ? {} : { after: query.after }) })
+  })
+
+  server.get('/composites/:classId/units/:n', async (request) => {
+    const { classId, n } = parse(z.object({ classId: classIdParam, n: decimal(1) }).strict(), request.params, 'composite class id and unit number')
+    const unit = await queries.getCompositeUnit(app.store.state, classId, n)
+    if (unit === undefined) throw new ApiError(404, 'UNKNOWN_COMPOSITE_UNIT', `composite ${classId} has no unit ${n}`)
+    return unit
+  })
+
+  server.get('/accounts/:id/composites', async (request) => {
+    const { id } = parse(z.object({ id: hex64 }).strict(), request.params, 'account id')
+    const query = parse(z.object({ limit: decimal(1, LIST_LIMIT_MAX).optional(), after: z.string().max(512).optional() }).strict(), request.query, 'query')
+    return queries.compositesOf(app.store.state, id, { ...(query.limit === undefined ? {} : { limit: query.limit }), ...(query.after === undefined ? {} : { after: query.after }) })
+  })
+
   // A private retirement (credit.retire-private): its beneficiary commitment and retire events. Checking a name and
   // salt against it is done by the client (client/commitments.ts, tonne verify-beneficiary), so that neither is
   // ever sent to a node.

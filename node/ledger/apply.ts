@@ -41,6 +41,15 @@ import { creditPort } from './credit-port.ts'
 import { batchImport } from './batch-import.ts'
 import { offtakeAgree } from './offtake-agree.ts'
 import { offtakeCancel } from './offtake-cancel.ts'
+import { creditFractionalise } from './credit-fractionalise.ts'
+import { fractionTransfer } from './fraction-transfer.ts'
+import { fractionRetire } from './fraction-retire.ts'
+import { creditRecombine } from './credit-recombine.ts'
+import { compositeDefine } from './composite-define.ts'
+import { compositeMint } from './composite-mint.ts'
+import { compositeTransfer } from './composite-transfer.ts'
+import { compositeRedeem } from './composite-redeem.ts'
+import { compositeRetire } from './composite-retire.ts'
 import { isOk, reject } from './result.ts'
 import { validateBody } from './validate.ts'
 
@@ -72,6 +81,15 @@ export const RULES: Rules = {
   'batch.import': batchImport,
   'offtake.agree': offtakeAgree,
   'offtake.cancel': offtakeCancel,
+  'credit.fractionalise': creditFractionalise,
+  'fraction.transfer': fractionTransfer,
+  'fraction.retire': fractionRetire,
+  'credit.recombine': creditRecombine,
+  'composite.define': compositeDefine,
+  'composite.mint': compositeMint,
+  'composite.transfer': compositeTransfer,
+  'composite.redeem': compositeRedeem,
+  'composite.retire': compositeRetire,
 }
 
 export async function applyTx(view: StateView, tx: Tx, id: string, context: BlockContext): Promise<TxResult> {

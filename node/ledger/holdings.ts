@@ -1,5 +1,5 @@
 // The serial-block holding model. A holding is a sub-block of one batch's serials with one owner and one status
-// (active, retired or cancelled). The holdings of a batch always partition its serial range exactly: issuance
+// (active, retired, cancelled, locked or fractionalised; only active units are ever selected). The holdings of a batch always partition its serial range exactly: issuance
 // creates one holding covering the batch, and every later change replaces a holding by the pieces it splits into,
 // so holdings never overlap and no serial is ever without a holding. Adjacent holdings with the same owner and
 // status may stay separate; nothing depends on them being merged.
@@ -61,7 +61,7 @@ export type Selection = { ok: true; pieces: Piece[]; units: number } | { ok: fal
  * - By quantity: the lowest-serial active units that `holder` holds in the batch; INSUFFICIENT_HOLDING if it holds
  *   fewer. `holder` must be given.
  * - By range: INVALID_RANGE unless 1 <= start <= end inside the batch's serials; then every unit must be active
- *   (RETIRED_UNIT, else CANCELLED_UNIT, naming the first such serial) and, when `holder` is not null, held by
+ *   (RETIRED_UNIT, else CANCELLED_UNIT, else LOCKED_UNIT, else FRACTIONALISED_UNIT, naming the first such serial) and, when `holder` is not null, held by
  *   `holder` (INSUFFICIENT_HOLDING). The codes are checked in that order over the whole range, so the most specific
  *   one wins whatever the order of the holdings.
  */
@@ -121,6 +121,10 @@ async function selectByRange(reader: StateReader, batch: BatchRecord, range: Ser
   if (cancelled !== undefined) return { ok: false, result: reject('CANCELLED_UNIT', `serial ${cancelled.range.start} of batch ${batch.batchId} is cancelled`) }
   const locked = firstWith('locked')
   if (locked !== undefined) return { ok: false, result: reject('LOCKED_UNIT', `serial ${locked.range.start} of batch ${batch.batchId} is locked (lock ${locked.holding.lockId ?? '?'})`) }
+  const fractionalised = firstWith('fractionalised')
+  if (fractionalised !== undefined) {
+    return { ok: false, result: reject('FRACTIONALISED_UNIT', `serial ${fractionalised.range.start} of batch ${batch.batchId} is fractionalised: its parts move with fraction.transfer, and credit.recombine makes it whole again`) }
+  }
   if (holder !== null) {
     const foreign = pieces.find((piece) => piece.holding.owner !== holder)
     if (foreign !== undefined) return { ok: false, result: reject('INSUFFICIENT_HOLDING', `serial ${foreign.range.start} of batch ${batch.batchId} is not held by ${holder}`) }

@@ -6,6 +6,8 @@
 //   credit-lock.ts   credit-release.ts   credit-seize.ts   credit-immobilise.ts   credit-mobilise.ts
 //   project-rate.ts   project-attest.ts   credit-retire-private.ts   (quality.ts: their shared helpers)
 //   credit-port.ts   batch-import.ts   (record-of.ts: the registry of record of each serial range)
+//   credit-fractionalise.ts   fraction-transfer.ts   fraction-retire.ts   credit-recombine.ts   (fractions.ts: the model)
+//   composite-define.ts   composite-mint.ts   composite-transfer.ts   composite-redeem.ts   composite-retire.ts   (composites.ts)
 //   block.ts              beginBlock: what the ledger does by itself at each block boundary (expired locks)
 //   cash-mint.ts          cash-burn.ts     cash-transfer.ts
 //   cash.ts               cash balances and supply (integer minor units)
@@ -28,3 +30,4 @@ export * from './validate.ts'
 export * from './queries.ts'
 export { blockDate, currentRating } from './quality.ts'
 export { DEFAULTED_OFFTAKES_PER_BLOCK_MAX, OFFTAKE_DURATION_MS_MAX, OFFTAKES_PER_ISSUE_MAX, getOfftake, offtakesOfAccount, offtakesOfProject, readOfftake } from './offtakes.ts'
+export { compositeCustodyOf, FRACTION_SCAN_SERIALS_MAX, FRACTION_SERIALS_PER_TX_MAX, FRACTIONALISE_UNITS_PER_TX_MAX } from './fractions.ts'

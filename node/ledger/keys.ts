@@ -15,9 +15,14 @@
 //   could return a range of VCS/1 and miss a real overlap: test/ledger/batch-issue.test.ts has the case.)
 // - an account id is exactly 64 hex characters and a currency code [A-Z0-9]{3,12} (CURRENCY_PATTERN) never
 //   contains '/', so `balance/<accountId>/<currency>` keys of one account never fall among another's.
+// - fractions: in `fraction/<batchId>/<padded serial>/<account>` the batch id is followed by '/', which it cannot
+//   contain after its ':', and the serial is fixed-width; `fractionowner/<account>/<batchId>/<padded serial>` is
+//   ordered like owner/. A composite class id is an identifier (IDENTIFIER_PATTERN: no '/' or ':'), so
+//   `compositeunit/<classId>/<padded n>` and `compositeowner/<account>/<classId>/<padded n>` ranges of one class
+//   never hold another's.
 //
 // Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
-import { decode, encode, type BatchIssueBody, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
+import { decode, encode, type BatchIssueBody, type CompositeRules, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
 import type { StateReader, RangeOptions } from '../state/view.ts'
 import { invariant } from './result.ts'
 
@@ -116,6 +121,32 @@ export const PREFIX = {
    * the supply, in no balance): supply = sum of balances + this. Deleted when it reaches zero (node/ledger/cash.ts).
    */
   cashEscrow: 'cashescrow/',
+  /**
+   * fraction/<batchId>/<padded serial>/<accountId> -> number: the parts (of FRACTION_PARTS_PER_TONNE) of one
+   * fractionalised serial an account holds, a positive safe integer; deleted at zero (node/ledger/fractions.ts).
+   * A composite class's custody is an account too (compositeCustodyOf), so parts in composites are balances here.
+   */
+  fraction: 'fraction/',
+  /** fractionowner/<accountId>/<batchId>/<padded serial> -> number: the same balances, indexed by holder. */
+  fractionOwner: 'fractionowner/',
+  /**
+   * fractionserial/<batchId>/<padded serial> -> FractionSerialRecord: a fractionalised serial (its holding has status
+   * 'fractionalised'), who fractionalised it and how many of its parts are retired; deleted when recombined.
+   */
+  fractionSerial: 'fractionserial/',
+  /** fractionretirement/<txId> -> FractionRetirementRecord: a fraction.retire or composite.retire and the parts it retired. */
+  fractionRetirement: 'fractionretirement/',
+  /** composite/<classId> -> CompositeClassRecord: a composite asset class, its rules and unit counts (node/ledger/composites.ts). */
+  composite: 'composite/',
+  /** compositeunit/<classId>/<padded n> -> CompositeUnitRecord: unit n of a class (from 1) and its components; kept after redeem or retire. */
+  compositeUnit: 'compositeunit/',
+  /** compositeowner/<accountId>/<classId>/<padded n> -> null: the live (active) composite units an account holds. */
+  compositeOwner: 'compositeowner/',
+  /**
+   * compositecustody/<accountId> -> classId: the custody accounts of composite classes. Parts enter one only by
+   * composite.mint, so fraction.transfer and composite.transfer to it are WRONG_ROLE.
+   */
+  compositeCustody: 'compositecustody/',
 } as const
 
 export type RecordKind = keyof typeof PREFIX
@@ -170,7 +201,12 @@ export interface SpaceRangeRecord {
   batchId: string
 }
 
-export const HOLDING_STATUSES = ['active', 'retired', 'cancelled', 'locked'] as const
+/**
+ * 'fractionalised': the unit was divided into FRACTION_PARTS_PER_TONNE parts (fraction/ keys); the holding keeps the
+ * account that fractionalised it as owner and is frozen for every whole-unit rule (FRACTIONALISED_UNIT) until
+ * credit.recombine makes it active again, owned by the account that gathered all its parts.
+ */
+export const HOLDING_STATUSES = ['active', 'retired', 'cancelled', 'locked', 'fractionalised'] as const
 export type HoldingStatus = (typeof HOLDING_STATUSES)[number]
 
 /** A serial sub-block of one batch, inclusive on both ends. */
@@ -265,7 +301,29 @@ export interface TradeRecord {
   disclosed: boolean
 }
 
-export const EVENT_TYPES = ['issue', 'transfer', 'retire', 'cancel', 'lock', 'release', 'seize', 'immobilise', 'mobilise', 'trade', 'port', 'import', 'offtake'] as const
+export const EVENT_TYPES = [
+  'issue',
+  'transfer',
+  'retire',
+  'cancel',
+  'lock',
+  'release',
+  'seize',
+  'immobilise',
+  'mobilise',
+  'trade',
+  'port',
+  'import',
+  'offtake',
+  // Fractions and composites: details.parts says how many parts of the event's serial(s) (one serial per event,
+  // except fractionalise and recombine, whose ranges are whole units).
+  'fractionalise',
+  'fraction-transfer',
+  'fraction-retire',
+  'recombine',
+  'composite-deposit',
+  'composite-redeem',
+] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventRecord {
@@ -285,6 +343,9 @@ export interface EventRecord {
   txId: string
   /**
    * Rule-specific facts: originalSerial (issue); beneficiary, purpose, reason, retiredOn (retire); reason (cancel);
+   * parts (every fraction and composite event: parts of FRACTION_PARTS_PER_TONNE), with retirementId, beneficiary,
+   * purpose, reason, retiredOn and for a composite's compositeClass (fraction-retire), classId and units (composite-
+   * deposit), classId (composite-redeem);
    * lockId, and securedParty / expiresAtMs or reason (lock, release, seize, immobilise, mobilise); expired: 'true'
    * for a release the ledger made at a block boundary (then `by` is '' and txIndex -1); portId, fromRegistry,
    * toRegistry, toSigner, reason (port: from and to are the unchanged holder); origin, originalSerial (import);
@@ -410,6 +471,77 @@ export interface OfftakeDeliveryRecord {
   txId: string
 }
 
+/** A fractionalised serial (credit.fractionalise). Parts held are the fraction/ balances; held + retiredParts = FRACTION_PARTS_PER_TONNE. */
+export interface FractionSerialRecord {
+  batchId: string
+  serial: number
+  fractionalisedBy: string
+  retiredParts: number
+  height: number
+  timeMs: number
+  txId: string
+}
+
+/** Parts of one serial: a component of a composite unit, or a line of a fractional retirement. */
+export interface FractionPart {
+  batchId: string
+  serial: number
+  parts: number
+}
+
+/** A fractional retirement (fraction.retire, composite.retire): exactly which parts of which serials it retired. */
+export interface FractionRetirementRecord {
+  txId: string
+  retiredBy: string
+  /** Total parts retired (sum of `parts`). */
+  totalParts: number
+  parts: FractionPart[]
+  beneficiary: string
+  purpose: string
+  reason: string
+  retiredOn: string
+  /** composite.retire: the class and unit numbers retired; '' and [] for fraction.retire. */
+  compositeClass: string
+  compositeUnits: number[]
+  height: number
+  timeMs: number
+}
+
+/** A composite asset class (composite.define). custody is the account id holding its components' parts. */
+export interface CompositeClassRecord {
+  classId: string
+  name: string
+  definedBy: string
+  rules: CompositeRules
+  custody: string
+  /** Units minted so far: unit numbers run from 1 to minted. */
+  minted: number
+  /** Units live now (minted - redeemed - retired). */
+  outstanding: number
+  redeemed: number
+  retired: number
+  height: number
+  timeMs: number
+}
+
+export const COMPOSITE_UNIT_STATUSES = ['active', 'redeemed', 'retired'] as const
+export type CompositeUnitStatus = (typeof COMPOSITE_UNIT_STATUSES)[number]
+
+/** A composite unit: one tonne made of components (parts of serials) summing to FRACTION_PARTS_PER_TONNE. */
+export interface CompositeUnitRecord {
+  classId: string
+  n: number
+  owner: string
+  status: CompositeUnitStatus
+  components: FractionPart[]
+  mintedBy: string
+  mintTxId: string
+  height: number
+  timeMs: number
+  /** The transaction that redeemed or retired it ('' while active); for a retirement, its fractionretirement/ id. */
+  endTxId: string
+}
+
 /** The consensus step an offence was committed in: the vote type, or 'proposal'. */
 export type EvidenceStep = 'prevote' | 'precommit' | 'proposal'
 
@@ -480,6 +612,22 @@ export const keys = {
   recordOfPrefix: (batchId: string): string => `${PREFIX.recordOf}${batchId}/`,
   recordOf: (batchId: string, start: number): string => `${PREFIX.recordOf}${batchId}/${padInteger(start)}`,
   portUsed: (portId: string): string => `${PREFIX.portUsed}${portId}`,
+  fraction: (batchId: string, serial: number, account: string): string => `${PREFIX.fraction}${batchId}/${padInteger(serial)}/${account}`,
+  fractionSerialHoldersPrefix: (batchId: string, serial: number): string => `${PREFIX.fraction}${batchId}/${padInteger(serial)}/`,
+  fractionBatchPrefix: (batchId: string): string => `${PREFIX.fraction}${batchId}/`,
+  fractionOwner: (account: string, batchId: string, serial: number): string => `${PREFIX.fractionOwner}${account}/${batchId}/${padInteger(serial)}`,
+  fractionOwnerPrefix: (account: string): string => `${PREFIX.fractionOwner}${account}/`,
+  fractionOwnerBatchPrefix: (account: string, batchId: string): string => `${PREFIX.fractionOwner}${account}/${batchId}/`,
+  fractionSerial: (batchId: string, serial: number): string => `${PREFIX.fractionSerial}${batchId}/${padInteger(serial)}`,
+  fractionSerialPrefix: (batchId: string): string => `${PREFIX.fractionSerial}${batchId}/`,
+  fractionRetirement: (txId: string): string => `${PREFIX.fractionRetirement}${txId}`,
+  composite: (classId: string): string => `${PREFIX.composite}${classId}`,
+  compositeUnit: (classId: string, n: number): string => `${PREFIX.compositeUnit}${classId}/${padInteger(n)}`,
+  compositeUnitPrefix: (classId: string): string => `${PREFIX.compositeUnit}${classId}/`,
+  compositeOwner: (account: string, classId: string, n: number): string => `${PREFIX.compositeOwner}${account}/${classId}/${padInteger(n)}`,
+  compositeOwnerPrefix: (account: string): string => `${PREFIX.compositeOwner}${account}/`,
+  compositeOwnerClassPrefix: (account: string, classId: string): string => `${PREFIX.compositeOwner}${account}/${classId}/`,
+  compositeCustody: (account: string): string => `${PREFIX.compositeCustody}${account}`,
   evidence: (id: string): string => `${PREFIX.evidence}${id}`,
   evidenceOrder: (includedHeight: number, includedIndex: number): string => `${PREFIX.evidenceOrder}${padInteger(includedHeight)}/${padInteger(includedIndex)}`,
   balancePrefix: (accountId: string): string => `${PREFIX.balance}${accountId}/`,

@@ -18,7 +18,7 @@ import {
   type ProjectRecord,
   type SpaceRangeRecord,
 } from './keys.ts'
-import type { AttestationRecord, PrivateRetirementRecord, RatingRecord } from './keys.ts'
+import type { CompositeClassRecord, CompositeUnitRecord, AttestationRecord, FractionRetirementRecord, FractionSerialRecord, PrivateRetirementRecord, RatingRecord } from './keys.ts'
 import { invariant } from './result.ts'
 import { holdingsOverlapping, unitCount } from './holdings.ts'
 import { RECORD_OF_RANGES_SHOWN_MAX, recordOfClipped, recordOfRanges } from './record-of.ts'
@@ -113,10 +113,12 @@ export interface StatusTotals {
   cancelled: number
   /** Collateral or immobilised (node/ledger/locks.ts). */
   locked: number
+  /** Divided into parts (node/ledger/fractions.ts): see GET /accounts/:id/fractions and /batches/:batchId/fractions. */
+  fractionalised: number
 }
 
 function emptyTotals(): StatusTotals {
-  return { active: 0, retired: 0, cancelled: 0, locked: 0 }
+  return { active: 0, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 }
 }
 
 function addUnits(totals: StatusTotals, status: HoldingStatus, units: number): void {
@@ -271,7 +273,7 @@ export async function findBatchBySerial(reader: StateReader, space: string, seri
 // Supply and provenance.
 
 export interface BatchSupply extends StatusTotals {
-  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled + locked. */
+  /** From the batch record: serialEnd - serialStart + 1. Always active + retired + cancelled + locked + fractionalised. */
   issued: number
   holdings: number
 }
@@ -461,4 +463,213 @@ export async function getPrivateRetirement(reader: StateReader, txId: string): P
     events.push(event)
   }
   return { ...record, events }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fractions (node/ledger/fractions.ts).
+
+export interface FractionHolding {
+  batchId: string
+  serial: number
+  /** Parts of FRACTION_PARTS_PER_TONNE. */
+  parts: number
+}
+
+export interface AccountFractions {
+  account: string
+  fractions: FractionHolding[]
+  /** Total parts on this page. */
+  totalParts: number
+  /** Cursor (`${batchId}/${padded serial}`) for the next page, null on the last one. */
+  next: string | null
+}
+
+/** The fractions an account holds, by batch and serial. */
+export async function fractionsOf(reader: StateReader, accountId: string, options: PageOptions = {}): Promise<AccountFractions> {
+  const { entries, next } = await readPageEntries<number>(reader, keys.fractionOwnerPrefix(accountId), options)
+  const fractions = entries.map(([suffix, parts]) => {
+    const slash = suffix.lastIndexOf('/')
+    return { batchId: suffix.slice(0, slash), serial: Number(suffix.slice(slash + 1)), parts }
+  })
+  return { account: accountId, fractions, totalParts: fractions.reduce((sum, entry) => sum + entry.parts, 0), next }
+}
+
+export interface SerialFractions {
+  batchId: string
+  serial: number
+  fractionalisedBy: string
+  fractionalisedHeight: number
+  /** Who holds its parts (composite custodies included), in account order. */
+  holders: { account: string; parts: number }[]
+  heldParts: number
+  retiredParts: number
+  /** The holders list is cut at QUERY_LIMIT_MAX entries. */
+  truncated: boolean
+}
+
+/** A fractionalised serial: its holders and its retired parts; undefined when it is not fractionalised. */
+export async function serialFractions(reader: StateReader, batchId: string, serial: number): Promise<SerialFractions | undefined> {
+  if (!Number.isSafeInteger(serial) || serial < 1) return undefined
+  const record = await readRecord<FractionSerialRecord>(reader, keys.fractionSerial(batchId, serial))
+  if (record === undefined) return undefined
+  const prefix = keys.fractionSerialHoldersPrefix(batchId, serial)
+  const entries = await readRange<number>(reader, { gte: prefix, lt: prefixEnd(prefix), limit: QUERY_LIMIT_MAX + 1 })
+  const holders = entries.slice(0, QUERY_LIMIT_MAX).map(([key, parts]) => ({ account: key.slice(prefix.length), parts }))
+  return {
+    batchId,
+    serial,
+    fractionalisedBy: record.fractionalisedBy,
+    fractionalisedHeight: record.height,
+    holders,
+    heldParts: holders.reduce((sum, holder) => sum + holder.parts, 0),
+    retiredParts: record.retiredParts,
+    truncated: entries.length > QUERY_LIMIT_MAX,
+  }
+}
+
+export interface BatchFractions {
+  batchId: string
+  /** The batch's fractionalised serials on this page, with holders and retired parts. */
+  serials: SerialFractions[]
+  next: string | null
+}
+
+/** The fractionalised serials of a batch, a page at a time (cursor: a padded serial). */
+export async function batchFractions(reader: StateReader, batchId: string, options: PageOptions = {}): Promise<BatchFractions> {
+  const { entries, next } = await readPageEntries<FractionSerialRecord>(reader, keys.fractionSerialPrefix(batchId), { limit: Math.min(options.limit ?? QUERY_LIMIT_DEFAULT, QUERY_LIMIT_DEFAULT), ...(options.after === undefined ? {} : { after: options.after }) }, QUERY_LIMIT_DEFAULT)
+  const serials: SerialFractions[] = []
+  for (const [, record] of entries) {
+    const view = await serialFractions(reader, batchId, record.serial)
+    invariant(view !== undefined, `fractionserial ${batchId} #${record.serial} disappeared while read`)
+    serials.push(view)
+  }
+  return { batchId, serials, next }
+}
+
+/** A fractional retirement (fraction.retire, composite.retire) by its transaction id. */
+export async function getFractionRetirement(reader: StateReader, txId: string): Promise<FractionRetirementRecord | undefined> {
+  return readRecord<FractionRetirementRecord>(reader, keys.fractionRetirement(txId))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Composites (node/ledger/composites.ts): classes, units and their look-through to projects and serials.
+
+/** A component of a composite unit with what it is: the batch's registry, project, vintage and the project's attributes. */
+export interface ComponentView {
+  batchId: string
+  serial: number
+  parts: number
+  registry: string
+  projectId: string
+  projectName: string
+  country: string
+  methodology: string
+  vintageStart: string
+  originalSerial: string
+}
+
+export interface CompositeUnitView extends Omit<CompositeUnitRecord, 'components'> {
+  components: ComponentView[]
+  /** Sum of the components' parts: FRACTION_PARTS_PER_TONNE for every unit. */
+  totalParts: number
+}
+
+async function lookThrough(reader: StateReader, unit: CompositeUnitRecord, cache: Map<string, { batch: BatchRecord | undefined; project: ProjectRecord | undefined }>): Promise<CompositeUnitView> {
+  const components: ComponentView[] = []
+  for (const component of unit.components) {
+    let known = cache.get(component.batchId)
+    if (known === undefined) {
+      const batch = await getBatch(reader, component.batchId)
+      known = { batch, project: batch === undefined ? undefined : await getProject(reader, batch.registry, batch.projectId) }
+      cache.set(component.batchId, known)
+    }
+    components.push({
+      batchId: component.batchId,
+      serial: component.serial,
+      parts: component.parts,
+      registry: known.batch?.registry ?? '',
+      projectId: known.batch?.projectId ?? '',
+      projectName: known.project?.name ?? '',
+      country: known.project?.country ?? '',
+      methodology: known.project?.methodology ?? '',
+      vintageStart: known.batch?.vintageStart ?? '',
+      originalSerial: known.batch?.originalSerial ?? '',
+    })
+  }
+  return { ...unit, components, totalParts: unit.components.reduce((sum, component) => sum + component.parts, 0) }
+}
+
+export interface CompositeView extends CompositeClassRecord {
+  /** The projects behind the live units: parts per (registry, projectId), in key order. */
+  projects: { registry: string; projectId: string; parts: number }[]
+  /** True when `projects` was summed over the first COMPOSITE_LOOK_THROUGH_UNITS_MAX live units only. */
+  truncated: boolean
+}
+
+/** Live units a class summary looks through at most (each unit is one read plus its batches). */
+export const COMPOSITE_LOOK_THROUGH_UNITS_MAX = 1_000
+
+/** A composite class with its rules, counts and the projects behind its live units. */
+export async function getComposite(reader: StateReader, classId: string): Promise<CompositeView | undefined> {
+  const record = await readRecord<CompositeClassRecord>(reader, keys.composite(classId))
+  if (record === undefined) return undefined
+  const byProject = new Map<string, { registry: string; projectId: string; parts: number }>()
+  const batches = new Map<string, BatchRecord | undefined>()
+  let seen = 0
+  let truncated = false
+  for await (const [, unit] of scan<CompositeUnitRecord>(reader, keys.compositeUnitPrefix(classId))) {
+    if (unit.status !== 'active') continue
+    if (seen >= COMPOSITE_LOOK_THROUGH_UNITS_MAX) {
+      truncated = true
+      break
+    }
+    seen += 1
+    for (const component of unit.components) {
+      if (!batches.has(component.batchId)) batches.set(component.batchId, await getBatch(reader, component.batchId))
+      const batch = batches.get(component.batchId)
+      const key = `${batch?.registry ?? ''}/${batch?.projectId ?? ''}`
+      const entry = byProject.get(key) ?? { registry: batch?.registry ?? '', projectId: batch?.projectId ?? '', parts: 0 }
+      entry.parts += component.parts
+      byProject.set(key, entry)
+    }
+  }
+  const projects = [...byProject.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry)
+  return { ...record, projects, truncated }
+}
+
+/** One unit of a class (live, redeemed or retired) with the full look-through of its components. */
+export async function getCompositeUnit(reader: StateReader, classId: string, n: number): Promise<CompositeUnitView | undefined> {
+  if (!Number.isSafeInteger(n) || n < 1) return undefined
+  const unit = await readRecord<CompositeUnitRecord>(reader, keys.compositeUnit(classId, n))
+  return unit === undefined ? undefined : lookThrough(reader, unit, new Map())
+}
+
+/** A page of a class's units in number order (cursor: a padded unit number), each with its look-through. */
+export async function compositeUnits(reader: StateReader, classId: string, options: PageOptions = {}): Promise<Page<CompositeUnitView>> {
+  const page = await readPage<CompositeUnitRecord>(reader, keys.compositeUnitPrefix(classId), options, QUERY_LIMIT_DEFAULT)
+  const cache = new Map<string, { batch: BatchRecord | undefined; project: ProjectRecord | undefined }>()
+  const items: CompositeUnitView[] = []
+  for (const unit of page.items) items.push(await lookThrough(reader, unit, cache))
+  return { items, next: page.next }
+}
+
+export interface AccountComposites {
+  account: string
+  /** The live composite units the account holds, with their look-through. */
+  units: CompositeUnitView[]
+  next: string | null
+}
+
+/** The live composite units an account holds (cursor: `${classId}/${padded n}`). */
+export async function compositesOf(reader: StateReader, accountId: string, options: PageOptions = {}): Promise<AccountComposites> {
+  const { entries, next } = await readPageEntries<null>(reader, keys.compositeOwnerPrefix(accountId), options, QUERY_LIMIT_DEFAULT)
+  const cache = new Map<string, { batch: BatchRecord | undefined; project: ProjectRecord | undefined }>()
+  const units: CompositeUnitView[] = []
+  for (const [suffix] of entries) {
+    const slash = suffix.lastIndexOf('/')
+    const unit = await readRecord<CompositeUnitRecord>(reader, keys.compositeUnit(suffix.slice(0, slash), Number(suffix.slice(slash + 1))))
+    invariant(unit !== undefined && unit.owner === accountId && unit.status === 'active', `composite owner index ${suffix} of ${accountId} names no live unit of it`)
+    units.push(await lookThrough(reader, unit, cache))
+  }
+  return { account: accountId, units, next }
 }

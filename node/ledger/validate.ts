@@ -5,6 +5,7 @@
 // The message is recorded in the ledger state with the result (and so enters the app hash): it is built here from
 // the issue's code, path and limits, not taken from zod's wording, so that it only changes when this file does.
 import { z } from 'zod'
+import { COMPOSITE_DEPOSITS_PER_TX_MAX, COMPOSITE_RULE_ENTRIES_MAX, COMPOSITE_UNITS_PER_TX_MAX } from './composites.ts'
 import { REGISTRY_CODES, STRING_FIELD_LENGTH_MAX, type TxBodies, type TxKind } from '../../client/wire.ts'
 
 /** An account id: an ed25519 public key as 64 lowercase hex characters. */
@@ -248,6 +249,44 @@ const offtakeCancelSchema = z.strictObject({
   refund: z.int().nonnegative().max(CASH_AMOUNT_MAX),
   developerSignature: z.instanceof(Uint8Array).refine((bytes) => bytes.length === 64, 'must be a 64-byte ed25519 signature'),
 })
+// Fractions (fractions.ts) and composites (composites.ts). Parts are integers of FRACTION_PARTS_PER_TONNE per tonne.
+/** The largest number of parts one transaction moves: Number.MAX_SAFE_INTEGER (the rules' limits bound it far lower). */
+export const PARTS_MAX = Number.MAX_SAFE_INTEGER
+const parts = z.int().positive().max(PARTS_MAX)
+const creditFractionaliseSchema = z.strictObject({ ...selectionFields }).check(checkSelection)
+const creditRecombineSchema = z.strictObject({ ...selectionFields }).check(checkSelection)
+const fractionTransferSchema = z.strictObject({ batchId, parts, fromSerial: count, to: accountId })
+const fractionRetireSchema = z.strictObject({ batchId, parts, fromSerial: count, beneficiary: text, purpose: text, reason: text, retiredOn: text })
+
+export const COMPOSITE_NAME_LENGTH_MAX = 256
+const compositeDefineSchema = z.strictObject({
+  classId: identifier,
+  name: z.string().min(1).max(COMPOSITE_NAME_LENGTH_MAX),
+  rules: z.strictObject({
+    removalOnly: z.boolean(),
+    vintageFrom: z.int().min(0).max(9999),
+    methodologies: z.array(text).max(COMPOSITE_RULE_ENTRIES_MAX),
+    countries: z.array(text).max(COMPOSITE_RULE_ENTRIES_MAX),
+  }),
+})
+const compositeMintSchema = z
+  .strictObject({ classId: identifier, deposits: z.array(z.strictObject({ batchId, parts, fromSerial: count })).min(1).max(COMPOSITE_DEPOSITS_PER_TX_MAX) })
+  .check((ctx) => {
+    const seen = new Set<string>()
+    for (const deposit of ctx.value.deposits) {
+      if (seen.has(deposit.batchId)) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['deposits'], message: `names batch ${show(deposit.batchId)} twice: give one deposit per batch` })
+      seen.add(deposit.batchId)
+    }
+  })
+const compositeSelectionFields = { classId: identifier, quantity: count, units: z.array(z.int().positive()).max(COMPOSITE_UNITS_PER_TX_MAX) }
+function checkCompositeSelection(ctx: { value: { quantity: number; units: number[] }; issues: z.core.$ZodRawIssue[] }): void {
+  const { quantity, units } = ctx.value
+  if ((quantity > 0) === (units.length > 0)) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'exactly one of quantity and units must be set: quantity > 0 with units [], or quantity 0 with unit numbers' })
+  else if (new Set(units).size !== units.length) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['units'], message: 'lists a unit number twice' })
+}
+const compositeTransferSchema = z.strictObject({ ...compositeSelectionFields, to: accountId }).check(checkCompositeSelection)
+const compositeRedeemSchema = z.strictObject({ ...compositeSelectionFields }).check(checkCompositeSelection)
+const compositeRetireSchema = z.strictObject({ ...compositeSelectionFields, beneficiary: text, purpose: text, reason: text, retiredOn: text }).check(checkCompositeSelection)
 
 export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'project.register': projectRegisterSchema,
@@ -274,6 +313,15 @@ export const bodySchemas: { [K in TxKind]: z.ZodType<TxBodies[K]> } = {
   'batch.import': batchImportSchema,
   'offtake.agree': offtakeAgreeSchema,
   'offtake.cancel': offtakeCancelSchema,
+  'credit.fractionalise': creditFractionaliseSchema,
+  'fraction.transfer': fractionTransferSchema,
+  'fraction.retire': fractionRetireSchema,
+  'credit.recombine': creditRecombineSchema,
+  'composite.define': compositeDefineSchema,
+  'composite.mint': compositeMintSchema,
+  'composite.transfer': compositeTransferSchema,
+  'composite.redeem': compositeRedeemSchema,
+  'composite.retire': compositeRetireSchema,
 }
 
 export type BodyValidation<K extends TxKind> = { ok: true; body: TxBodies[K] } | { ok: false; message: string }

@@ -34,9 +34,9 @@ describe('batch.issue', () => {
     })
     const holdings = await holdingsOf(ledger.state, VERRA.id)
     expect(holdings.batches).toEqual([
-      { batchId: BATCH_VCS, holdings: [{ batchId: BATCH_VCS, start: 941467007, end: 941467431, owner: VERRA.id, status: 'active' }], totals: { active: 425, retired: 0, cancelled: 0, locked: 0 }, recordOf: [{ start: 941467007, end: 941467431, registry: 'VCS' }] },
+      { batchId: BATCH_VCS, holdings: [{ batchId: BATCH_VCS, start: 941467007, end: 941467431, owner: VERRA.id, status: 'active' }], totals: { active: 425, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 }, recordOf: [{ start: 941467007, end: 941467431, registry: 'VCS' }] },
     ])
-    expect(await batchSupply(ledger.state, BATCH_VCS)).toEqual({ issued: 425, active: 425, retired: 0, cancelled: 0, locked: 0, holdings: 1 })
+    expect(await batchSupply(ledger.state, BATCH_VCS)).toEqual({ issued: 425, active: 425, retired: 0, cancelled: 0, locked: 0, fractionalised: 0, holdings: 1 })
   })
 
   it('issues to body.to when given', async () => {

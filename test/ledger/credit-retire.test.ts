@@ -14,7 +14,7 @@ describe('credit.retire', () => {
       { batchId: BATCH_VCS, start: START, end: START + 24, owner: BANK.id, status: 'retired' },
       { batchId: BATCH_VCS, start: START + 25, end: END, owner: BANK.id, status: 'active' },
     ])
-    expect((await holdingsOf(ledger.state, BANK.id)).totals).toEqual({ active: 400, retired: 25, cancelled: 0, locked: 0 })
+    expect((await holdingsOf(ledger.state, BANK.id)).totals).toEqual({ active: 400, retired: 25, cancelled: 0, locked: 0, fractionalised: 0 })
     const history = await provenance(ledger.state, { space: 'VCS', serial: START })
     expect(history?.events.at(-1)).toMatchObject({
       type: 'retire',
@@ -30,7 +30,7 @@ describe('credit.retire', () => {
     const ledger = new TestLedger()
     await ledger.withVerraBatch(BANK)
     await ledger.ok(BANK, 'credit.retire', retireBody({ batchId: BATCH_VCS, range: { start: START + 100, end: START + 199 } }))
-    expect(await batchSupply(ledger.state, BATCH_VCS)).toEqual({ issued: 425, active: 325, retired: 100, cancelled: 0, locked: 0, holdings: 3 })
+    expect(await batchSupply(ledger.state, BATCH_VCS)).toEqual({ issued: 425, active: 325, retired: 100, cancelled: 0, locked: 0, fractionalised: 0, holdings: 3 })
   })
 
   it('never moves a retired unit again: transfer, retire and cancel touching it are RETIRED_UNIT', async () => {

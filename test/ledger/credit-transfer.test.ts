@@ -15,8 +15,8 @@ describe('credit.transfer', () => {
     await ledger.withVerraBatch()
     await ledger.ok(VERRA, 'credit.transfer', transferBody({ batchId: BATCH_VCS, to: BANK.id, quantity: 100 }))
     expect(await batchHoldings(ledger.state, BATCH_VCS)).toEqual([holding(START, START + 99, BANK.id), holding(START + 100, END, VERRA.id)])
-    expect((await holdingsOf(ledger.state, BANK.id)).totals).toEqual({ active: 100, retired: 0, cancelled: 0, locked: 0 })
-    expect((await holdingsOf(ledger.state, VERRA.id)).totals).toEqual({ active: 325, retired: 0, cancelled: 0, locked: 0 })
+    expect((await holdingsOf(ledger.state, BANK.id)).totals).toEqual({ active: 100, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 })
+    expect((await holdingsOf(ledger.state, VERRA.id)).totals).toEqual({ active: 325, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 })
     // Both indexes agree: the owner index of BANK has exactly its holding.
     expect(await ledger.state.get(keys.owner(VERRA.id, BATCH_VCS, START))).toBeUndefined()
     expect(await ledger.state.get(keys.owner(BANK.id, BATCH_VCS, START))).toBeDefined()

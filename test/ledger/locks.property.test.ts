@@ -98,7 +98,7 @@ async function run(sequence: Command[], check: boolean): Promise<{ appHashes: st
       const { results, writes } = await ledger.block([ledger.tx(sender, made.tx.kind, body as never)])
       result = (results[0] as { name: ResultName }).name
       if (made.tx.kind === 'credit.lock' || made.tx.kind === 'credit.immobilise') locks.push(ledger.lastTxId)
-      if (made.tx.kind === 'credit.lock') parties.set(ledger.lastTxId, (body as { securedParty: string }).securedParty)
+      if (made.tx.kind === 'credit.lock') parties.set(ledger.lastTxId, (body as unknown as { securedParty: string }).securedParty)
       if (check && result !== 'OK') {
         // Nothing but the nonce: the block boundary released nothing (expiries are EPOCH_MS apart from 1 s steps).
         expect(writes.map(([key]) => key)).toEqual([keys.nonce(sender.id)])

@@ -34,7 +34,7 @@ describe('credit.lock', () => {
       { batchId: BATCH_VCS, start: START + 100, end: END, owner: MARKET.id, status: 'active' },
     ])
     expect(await batchSupply(ledger.state, BATCH_VCS)).toMatchObject({ issued: 425, active: 325, locked: 100, retired: 0, cancelled: 0 })
-    expect((await holdingsOf(ledger.state, MARKET.id)).totals).toEqual({ active: 325, retired: 0, cancelled: 0, locked: 100 })
+    expect((await holdingsOf(ledger.state, MARKET.id)).totals).toEqual({ active: 325, retired: 0, cancelled: 0, locked: 100, fractionalised: 0 })
     expect(await readLock(ledger.state, lockId)).toMatchObject({ id: lockId, kind: 'collateral', owner: MARKET.id, securedParty: BANK.id, expiresAtMs, pieces: [{ start: START, end: START + 99, owner: MARKET.id }] })
     expect((await readRange(ledger.state, prefixRange(PREFIX.lockParty))).map(([key]) => key).sort()).toEqual([keys.lockParty(BANK.id, lockId), keys.lockParty(MARKET.id, lockId)].sort())
     expect((await events(ledger)).at(-1)).toMatchObject({ type: 'lock', range: { start: START, end: START + 99 }, from: MARKET.id, to: MARKET.id, details: { lockId, securedParty: BANK.id } })
@@ -90,7 +90,7 @@ describe('credit.release and credit.seize', () => {
     const { ledger, lockId } = await lockedLedger()
     await ledger.ok(BANK, 'credit.seize', { lockId })
     expect((await batchHoldings(ledger.state, BATCH_VCS))[0]).toEqual({ batchId: BATCH_VCS, start: START, end: START + 99, owner: BANK.id, status: 'active' })
-    expect((await holdingsOf(ledger.state, BANK.id)).totals).toEqual({ active: 100, retired: 0, cancelled: 0, locked: 0 })
+    expect((await holdingsOf(ledger.state, BANK.id)).totals).toEqual({ active: 100, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 })
     expect((await events(ledger)).at(-1)).toMatchObject({ type: 'seize', from: MARKET.id, to: BANK.id, by: BANK.id, details: { lockId } })
     await ledger.ok(BANK, 'credit.retire', retireBody({ batchId: BATCH_VCS, quantity: 100 }))
   })

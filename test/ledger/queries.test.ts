@@ -110,10 +110,10 @@ describe('accounts and holdings', () => {
     await ledger.ok(BANK, 'credit.transfer', transferBody({ batchId: 'VCS:1-1000', to: MARKET.id, quantity: 400 }))
     const holdings = await holdingsOf(ledger.state, BANK.id)
     expect(holdings.batches.map((group) => [group.batchId, group.totals])).toEqual([
-      ['VCS:1-1000', { active: 600, retired: 0, cancelled: 0, locked: 0 }],
-      [BATCH_VCS, { active: 400, retired: 25, cancelled: 0, locked: 0 }],
+      ['VCS:1-1000', { active: 600, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 }],
+      [BATCH_VCS, { active: 400, retired: 25, cancelled: 0, locked: 0, fractionalised: 0 }],
     ])
-    expect(holdings.totals).toEqual({ active: 1000, retired: 25, cancelled: 0, locked: 0 })
+    expect(holdings.totals).toEqual({ active: 1000, retired: 25, cancelled: 0, locked: 0, fractionalised: 0 })
     expect(holdings.next).toBeNull()
     const firstPage = await holdingsOf(ledger.state, BANK.id, { limit: 2 })
     expect(firstPage.batches.flatMap((group) => group.holdings)).toHaveLength(2)

@@ -56,7 +56,7 @@ describe('lock routes', () => {
     const lock = (await get(`/locks/${lockId}`)).json() as LockView
     expect(lock).toMatchObject({ id: lockId, kind: 'collateral', batchId: 'VCS:1-100', owner: registryId, securedParty: lenderId, expiresAtMs, pieces: [{ start: 1, end: 40, owner: registryId }] })
     const holdings = (await get(`/accounts/${registryId}/holdings`)).json() as { totals: Record<string, number> }
-    expect(holdings.totals).toEqual({ active: 60, retired: 0, cancelled: 0, locked: 40 })
+    expect(holdings.totals).toEqual({ active: 60, retired: 0, cancelled: 0, locked: 40, fractionalised: 0 })
   })
 
   it('refuses bad requests with 400 and an unknown lock with 404', async () => {
@@ -77,6 +77,6 @@ describe('lock routes', () => {
     expect((await get(`/locks/${lockId}`)).statusCode).toBe(404)
     expect(((await get(`/accounts/${lenderId}/locks`)).json() as { locks: LockView[] }).locks).toEqual([])
     const holdings = (await get(`/accounts/${registryId}/holdings`)).json() as { totals: Record<string, number> }
-    expect(holdings.totals).toEqual({ active: 100, retired: 0, cancelled: 0, locked: 0 })
+    expect(holdings.totals).toEqual({ active: 100, retired: 0, cancelled: 0, locked: 0, fractionalised: 0 })
   })
 })

@@ -7,7 +7,8 @@ import type { StateReader } from '../../node/state/view.ts'
 import type { Store } from '../../node/storage/store.ts'
 import type { SimNode } from './node.ts'
 import { holdingsOverlapping } from '../../node/ledger/holdings.ts'
-import type { BatchRecord, RecordOfRecord } from '../../node/ledger/keys.ts'
+import { FRACTION_PARTS_PER_TONNE } from '../../client/wire.ts'
+import { padInteger, type BatchRecord, type CompositeClassRecord, type CompositeUnitRecord, type FractionRetirementRecord, type FractionSerialRecord, type RecordOfRecord } from '../../node/ledger/keys.ts'
 import { keys, readRecord, type AttestationRecord, type EventRecord, type OfftakeDeliveryRecord, type OfftakeRecord, type PrivateRetirementRecord, type RatingRecord } from '../../node/ledger/keys.ts'
 
 /** Agreement: no two honest validators commit different blocks, or reach different app hashes, at one height. */
@@ -79,8 +80,8 @@ export async function checkLedger(state: StateReader, blockTimeMs: number): Prom
       next = holding.end + 1
     }
     if (next !== end + 1) violations.push(`batch ${batchId}: holdings end at ${next - 1}, the batch at ${end}`)
-    if (supply.active + supply.retired + supply.cancelled + supply.locked !== supply.issued) {
-      violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} + locked ${supply.locked} != issued ${supply.issued}`)
+    if (supply.active + supply.retired + supply.cancelled + supply.locked + supply.fractionalised !== supply.issued) {
+      violations.push(`batch ${batchId}: active ${supply.active} + retired ${supply.retired} + cancelled ${supply.cancelled} + locked ${supply.locked} + fractionalised ${supply.fractionalised} != issued ${supply.issued}`)
     }
   }
   // Locks: the locked units of every holding are exactly the pieces of live lock records.
@@ -355,5 +356,107 @@ export async function checkOfftakes(state: StateReader, blockTimeMs: number): Pr
   const expected = [...open].sort().join(',')
   if (openIndexed.join(',') !== expected) violations.push(`the open-offtake index names ${openIndexed.length} agreements, ${open.size} are open`)
   if (dueIndexed.join(',') !== expected) violations.push(`the due-date index names ${dueIndexed.length} agreements, ${open.size} are open`)
+  return violations
+}
+
+/**
+ * Fractions (node/ledger/fractions.ts): the serials of 'fractionalised' holdings are exactly those with a
+ * fractionserial record; every balance is a positive safe integer of a fractionalised serial, listed identically in
+ * both indexes; and per fractionalised serial the parts held (composite custodies included) + its retired parts are
+ * exactly FRACTION_PARTS_PER_TONNE. Sums are BigInt, so exact.
+ */
+export async function checkFractions(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  const fractionalisedSerials = new Set<string>()
+  for (const [, holding] of await readRange<HoldingRecord>(state, prefixRange(PREFIX.holding))) {
+    if (holding.status !== 'fractionalised') continue
+    for (let serial = holding.start; serial <= holding.end; serial += 1) fractionalisedSerials.add(`${holding.batchId}#${serial}`)
+  }
+  const records = new Map<string, FractionSerialRecord>()
+  for (const [, record] of await readRange<FractionSerialRecord>(state, prefixRange(PREFIX.fractionSerial))) {
+    const unit = `${record.batchId}#${record.serial}`
+    records.set(unit, record)
+    if (!fractionalisedSerials.has(unit)) violations.push(`serial ${unit} has a fraction record but its holding is not fractionalised`)
+    if (!Number.isSafeInteger(record.retiredParts) || record.retiredParts < 0) violations.push(`serial ${unit} has ${String(record.retiredParts)} retired parts`)
+  }
+  for (const unit of fractionalisedSerials) if (!records.has(unit)) violations.push(`serial ${unit} is fractionalised without a fraction record`)
+  const held = new Map<string, bigint>()
+  const byBatch = new Map<string, number>()
+  for (const [key, parts] of await readRange<number>(state, prefixRange(PREFIX.fraction))) {
+    const rest = key.slice(PREFIX.fraction.length)
+    const accountSlash = rest.lastIndexOf('/')
+    const serialSlash = rest.lastIndexOf('/', accountSlash - 1)
+    const batchId = rest.slice(0, serialSlash)
+    const serial = Number(rest.slice(serialSlash + 1, accountSlash))
+    const account = rest.slice(accountSlash + 1)
+    const unit = `${batchId}#${serial}`
+    if (!Number.isSafeInteger(parts) || parts < 1 || parts > FRACTION_PARTS_PER_TONNE) violations.push(`fraction ${key} is ${String(parts)}, not a positive integer of at most one tonne`)
+    if (!records.has(unit)) violations.push(`fraction ${key} of serial ${unit}, which is not fractionalised`)
+    held.set(unit, (held.get(unit) ?? 0n) + BigInt(parts))
+    byBatch.set(`${account}/${batchId}/${padInteger(serial)}`, parts)
+  }
+  const owners = await readRange<number>(state, prefixRange(PREFIX.fractionOwner))
+  if (owners.length !== byBatch.size) violations.push(`${byBatch.size} fraction balances, ${owners.length} owner index entries`)
+  for (const [key, parts] of owners) if (byBatch.get(key.slice(PREFIX.fractionOwner.length)) !== parts) violations.push(`fraction owner index ${key} says ${String(parts)}, the balance differs`)
+  for (const [unit, record] of records) {
+    const total = (held.get(unit) ?? 0n) + BigInt(record.retiredParts)
+    if (total !== BigInt(FRACTION_PARTS_PER_TONNE)) violations.push(`serial ${unit}: parts held ${String(held.get(unit) ?? 0n)} + retired ${record.retiredParts} != ${FRACTION_PARTS_PER_TONNE}`)
+  }
+  for (const [key, retirement] of await readRange<FractionRetirementRecord>(state, prefixRange(PREFIX.fractionRetirement))) {
+    const sum = retirement.parts.reduce((total, part) => total + part.parts, 0)
+    if (sum !== retirement.totalParts || retirement.parts.some((part) => !Number.isSafeInteger(part.parts) || part.parts < 1)) violations.push(`fractional retirement ${key}: parts sum to ${sum}, total says ${retirement.totalParts}`)
+  }
+  return violations
+}
+
+/**
+ * Composites (node/ledger/composites.ts): a composite equals the sum of its components. Every live unit's components
+ * sum to exactly FRACTION_PARTS_PER_TONNE; per class and serial, the live units' components sum to exactly the
+ * custody account's balance of that serial (no part in custody backs no unit, no unit is backed by missing parts);
+ * the owner index lists exactly the live units, under their owners; the class's counts match its units.
+ */
+export async function checkComposites(state: StateReader): Promise<string[]> {
+  const violations: string[] = []
+  const owned = new Set((await readRange<null>(state, prefixRange(PREFIX.compositeOwner))).map(([key]) => key))
+  for (const [, composite] of await readRange<CompositeClassRecord>(state, prefixRange(PREFIX.composite))) {
+    const backing = new Map<string, bigint>()
+    const counts = { active: 0, redeemed: 0, retired: 0 }
+    let last = 0
+    for (const [, unit] of await readRange<CompositeUnitRecord>(state, prefixRange(keys.compositeUnitPrefix(composite.classId)))) {
+      if (unit.n !== last + 1) violations.push(`composite ${composite.classId}: unit ${unit.n} follows ${last}`)
+      last = unit.n
+      counts[unit.status] += 1
+      const ownerKey = keys.compositeOwner(unit.owner, composite.classId, unit.n)
+      if ((unit.status === 'active') !== owned.has(ownerKey)) violations.push(`composite ${composite.classId} unit ${unit.n} is ${unit.status}, owner index ${owned.has(ownerKey) ? 'lists' : 'misses'} it`)
+      owned.delete(ownerKey)
+      if (unit.status !== 'active') continue
+      let sum = 0n
+      for (const component of unit.components) {
+        if (!Number.isSafeInteger(component.parts) || component.parts < 1) violations.push(`composite ${composite.classId} unit ${unit.n}: component of ${component.parts} parts`)
+        sum += BigInt(component.parts)
+        const serial = `${component.batchId}#${component.serial}`
+        backing.set(serial, (backing.get(serial) ?? 0n) + BigInt(component.parts))
+      }
+      if (sum !== BigInt(FRACTION_PARTS_PER_TONNE)) violations.push(`composite ${composite.classId} unit ${unit.n}: components sum to ${String(sum)} parts, not one tonne`)
+    }
+    if (counts.active !== composite.outstanding || counts.redeemed !== composite.redeemed || counts.retired !== composite.retired || last !== composite.minted) {
+      violations.push(`composite ${composite.classId}: record says minted ${composite.minted} outstanding ${composite.outstanding} redeemed ${composite.redeemed} retired ${composite.retired}, units say ${last} / ${JSON.stringify(counts)}`)
+    }
+    const custody = new Map<string, bigint>()
+    for (const [key, parts] of await readRange<number>(state, prefixRange(keys.fractionOwnerPrefix(composite.custody)))) {
+      const rest = key.slice(keys.fractionOwnerPrefix(composite.custody).length)
+      const slash = rest.lastIndexOf('/')
+      custody.set(`${rest.slice(0, slash)}#${Number(rest.slice(slash + 1))}`, BigInt(parts))
+    }
+    for (const serial of new Set([...custody.keys(), ...backing.keys()])) {
+      if ((custody.get(serial) ?? 0n) !== (backing.get(serial) ?? 0n)) violations.push(`composite ${composite.classId}: custody holds ${String(custody.get(serial) ?? 0n)} parts of ${serial}, its live units ${String(backing.get(serial) ?? 0n)}`)
+    }
+  }
+  for (const key of owned) violations.push(`composite owner index ${key} names no unit`)
+  const classes = await readRange<CompositeClassRecord>(state, prefixRange(PREFIX.composite))
+  const custodies = await readRange<string>(state, prefixRange(PREFIX.compositeCustody))
+  if (custodies.length !== classes.length || classes.some(([, composite]) => !custodies.some(([key, classId]) => classId === composite.classId && key === keys.compositeCustody(composite.custody)))) {
+    violations.push(`${classes.length} composite classes, ${custodies.length} custody index entries that do not match them`)
+  }
   return violations
 }

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, decode, type Genesis } from '../../client/wire.ts'
 import { DEFAULT_CONSENSUS_TIMEOUTS } from '../../node/config/config.ts'
-import { checkAgreement, checkCash, checkEvidenceAccusesOnlyByzantine, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, checkOfftakes, checkQuality, committedTxIds, frozenUnits } from './invariants.ts'
+import { checkAgreement, checkCash, checkComposites, checkEvidenceAccusesOnlyByzantine, checkFractions, committedEvidence, checkFrozen, checkIdenticalStates, checkLedger, checkOfftakes, checkQuality, committedTxIds, frozenUnits } from './invariants.ts'
 import { STABLE_LINKS, SimNetwork } from './network.ts'
 import { BYZANTINE_BEHAVIORS, SimNode, type Behavior } from './node.ts'
 import { Rng, Scheduler } from './scheduler.ts'
-import { bankAccount, CLIENT_TICK_MS, HOLDER_COUNT, portRegistryAccount, ratingAccount, registryAccount, seededKey, verifierAccount, Workload } from './workload.ts'
+import { bankAccount, CLIENT_TICK_MS, fractionRegistryAccount, HOLDER_COUNT, portRegistryAccount, ratingAccount, registryAccount, seededKey, verifierAccount, Workload } from './workload.ts'
 
 export interface SimOptions {
   seed: number
@@ -115,11 +115,12 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
   const holderKeys = Array.from({ length: HOLDER_COUNT }, (_, index) => seededKey(`holder${index}`, seed))
   const qualityKeys = { rating: seededKey('rating', seed), verifier: seededKey('verifier', seed) }
   const portKeys = { vcs: seededKey('registry-vcs-port', seed), gs: seededKey('registry-gs', seed) }
+  const fractionKeys = { registry: seededKey('fractions-registry', seed), holder: seededKey('fractions-holder', seed) }
   const genesis: Genesis = {
     chainId: 'tonne-sim',
     genesisTimeMs: GENESIS_TIME_MS,
     validators: validatorKeys.map((key, index) => ({ name: `v${index}`, publicKey: bytesToHex(key.publicKey), peerId: `sim-peer-${index}`, address: `/ip4/127.0.0.1/tcp/${27000 + index}` })),
-    accounts: [registryAccount(registryKey), bankAccount(bankKey), ratingAccount(qualityKeys.rating), verifierAccount(qualityKeys.verifier), portRegistryAccount('registry-vcs-port', portKeys.vcs, 'VCS'), portRegistryAccount('registry-gs', portKeys.gs, 'GS')],
+    accounts: [registryAccount(registryKey), bankAccount(bankKey), ratingAccount(qualityKeys.rating), verifierAccount(qualityKeys.verifier), portRegistryAccount('registry-vcs-port', portKeys.vcs, 'VCS'), portRegistryAccount('registry-gs', portKeys.gs, 'GS'), fractionRegistryAccount(fractionKeys.registry)],
   }
   const nodes = validatorKeys.map(
     (key, index) =>
@@ -138,7 +139,7 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
   )
   for (const node of nodes) network.attach(node)
   const honest = nodes.filter((node) => node.honest)
-  const workload = new Workload(genesis, registryKey, holderKeys, workloadRng, bankKey, qualityKeys, portKeys)
+  const workload = new Workload(genesis, registryKey, holderKeys, workloadRng, bankKey, qualityKeys, portKeys, fractionKeys)
 
   const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
   const startedAt = scheduler.nowMs
@@ -263,6 +264,8 @@ export async function runSimulation(options: SimOptions): Promise<SimReport> {
     violations.push(...(await checkCash(top.store.state)))
     violations.push(...(await checkQuality(top.store.state)))
     violations.push(...(await checkOfftakes(top.store.state, top.app?.latest.timeMs ?? 0)))
+    violations.push(...(await checkFractions(top.store.state)))
+    violations.push(...(await checkComposites(top.store.state)))
     violations.push(...checkFrozen(frozenAtStabilisation, await frozenUnits(top.store.state)))
     const { ids, violations: duplicates } = await committedTxIds(top.store, top.height)
     violations.push(...duplicates)

@@ -22,6 +22,20 @@ export const CLIENT_TXS_IN_FLIGHT_MAX = 2
 export const HOLDER_COUNT = 3
 export const PROJECT_ID = 'SIM-1'
 export const CASH_CURRENCIES = ['USD', 'EUR'] as const
+export const COMPOSITE_CLASS = 'SIM-BLEND'
+/** The fractions registry's project and numbering space (apart from the main registry's VCS space). */
+export const FRACTION_PROJECT_ID = 'SIM-F'
+export const FRACTION_SPACE = 'VCS/SIMF'
+
+/** The fraction clients of the simulated market: a second VCS registry account and a holder. */
+export interface FractionKeys {
+  registry: KeyPair
+  holder: KeyPair
+}
+
+export function fractionRegistryAccount(key: KeyPair): GenesisAccount {
+  return { name: 'registry-vcs-fractions', publicKey: bytesToHex(key.publicKey), role: 'registry', registry: 'VCS' }
+}
 
 interface InFlight {
   tx: SignedTxWithId
@@ -172,6 +186,7 @@ export class Workload {
   private attested = 0
   private readonly qualityRng: Rng
   private readonly qualityClients = new Set<Client>()
+  private readonly fractionClients = new Set<Client>()
   private readonly privateRetirements: boolean
   /** Portability (credit.port, batch.import): its clients draw from their own stream, like the quality clients. */
   private readonly portRng: Rng
@@ -184,6 +199,13 @@ export class Workload {
   private readonly offtakeRng: Rng
   /** Offtake agreements signed so far (some rejected, delivered or defaulted by the time a cancellation arrives). */
   private readonly offtakes: { id: string; financier: string; developer: KeyPair }[] = []
+  /** Fractions and composites draw from their own stream too (seeded from the registry's key). */
+  private readonly fractionRng: Rng
+  /** Per fraction client, batches it was issued or sent parts of (its fraction and composite transactions pick among them). */
+  private readonly fractionBatches = new Map<string, string[]>()
+  private compositeDefined = false
+  private fractionProjectRegistered = false
+  private fractionSerial = 1
 
   constructor(
     private readonly genesis: Genesis,
@@ -193,6 +215,7 @@ export class Workload {
     readonly bankKey: KeyPair,
     qualityKeys?: QualityKeys,
     private readonly portKeys?: PortKeys,
+    fractionKeys?: FractionKeys,
   ) {
     const chainId = genesis.chainId
     this.privateRetirements = qualityKeys !== undefined
@@ -203,6 +226,9 @@ export class Workload {
     // draw shifts what the other clients do in a given seed.
     this.offtakeRng = new Rng(new DataView(firstHolder.buffer, firstHolder.byteOffset).getUint32(0) ^ 6)
     const bankId = bytesToHex(bankKey.publicKey)
+    // Fractions and composites are made by their own two clients from their own stream, so that the main clients'
+    // draws stay exactly as they were.
+    this.fractionRng = new Rng(fractionKeys === undefined ? 0 : new DataView(fractionKeys.registry.publicKey.buffer, fractionKeys.registry.publicKey.byteOffset).getUint32(0))
     const registry = new Client('registry', registryKey, (client) => this.registryTx(client, holders), chainId)
     const bank = new Client('bank', bankKey, (client) => this.bankTx(client, holders), chainId)
     const holderClients = holderKeys.map(
@@ -224,6 +250,14 @@ export class Workload {
       const gs = new Client('registry-gs', portKeys.gs, (client) => this.gsTx(client, holders), chainId)
       this.clients.push(vcs, gs)
       this.portClients.add(vcs).add(gs)
+    }
+    if (fractionKeys !== undefined) {
+      const registryId = bytesToHex(fractionKeys.registry.publicKey)
+      const holderId = bytesToHex(fractionKeys.holder.publicKey)
+      const fractionRegistry = new Client('fractions-registry', fractionKeys.registry, (client) => this.fractionRegistryTx(client, holderId), chainId)
+      const fractionHolder = new Client('fractions-holder', fractionKeys.holder, (client) => this.fractionTx(client, registryId), chainId)
+      this.clients.push(fractionRegistry, fractionHolder)
+      this.fractionClients.add(fractionRegistry).add(fractionHolder)
     }
   }
 
@@ -434,6 +468,72 @@ export class Workload {
     return { kind: 'offtake.agree', tx: client.sign('offtake.agree', { ...terms, developerSignature: createSigner(developer.secretKey)(signBytes) }) }
   }
 
+  /**
+   * The fractions registry (a second VCS registry account, numbering space VCS/SIMF so that its serials never meet
+   * the main registry's): registers its project, issues batches to itself or to the fractions holder now and then,
+   * and otherwise acts on fractions and composites like the holder.
+   */
+  private fractionRegistryTx(client: Client, holder: string): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.fractionRng
+    if (!this.fractionProjectRegistered) {
+      this.fractionProjectRegistered = true
+      return { kind: 'project.register', tx: client.sign('project.register', build.projectRegister({ registry: 'VCS', projectId: FRACTION_PROJECT_ID, name: 'Simulated project (fractions)', country: 'BR' })) }
+    }
+    if (this.fractionSerial < 40 || rng.chance(0.1)) {
+      const size = rng.between(3, 12)
+      const start = this.fractionSerial
+      this.fractionSerial += size
+      const batchId = `${FRACTION_SPACE}:${start}-${start + size - 1}`
+      const toHolder = rng.chance(0.4)
+      const self = bytesToHex(client.key.publicKey)
+      this.remember(toHolder ? holder : self, batchId)
+      return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: FRACTION_PROJECT_ID, space: FRACTION_SPACE, serialStart: start, serialEnd: start + size - 1, vintageStart: '2021-01-01', vintageEnd: '2021-12-31', to: toHolder ? holder : '' })) }
+    }
+    return this.fractionTx(client, holder)
+  }
+
+  /** Remembers that `account` may hold units or fractions of `batchId`. */
+  private remember(account: string, batchId: string): void {
+    const known = this.fractionBatches.get(account) ?? []
+    if (!known.includes(batchId)) this.fractionBatches.set(account, [...known, batchId])
+  }
+
+  /**
+   * Fractions and composites, between the two fraction clients: fractionalise a unit or a few, move or retire parts
+   * (sometimes more than held: INSUFFICIENT_FRACTIONS), recombine a serial held in full (else INCOMPLETE_FRACTIONS),
+   * define the class (again: COMPOSITE_EXISTS), mint from one or two batches, transfer, redeem, retire units.
+   */
+  private fractionTx(client: Client, other: string): { kind: string; tx: SignedTxWithId } | null {
+    const rng = this.fractionRng
+    if (!rng.chance(0.6)) return null
+    const self = bytesToHex(client.key.publicKey)
+    const mine = this.fractionBatches.get(self) ?? []
+    if (mine.length === 0) return null
+    const batchId = rng.pick(mine)
+    const choice = rng.int(20)
+    if (choice < 4) return { kind: 'credit.fractionalise', tx: client.sign('credit.fractionalise', build.creditFractionalise({ batchId, quantity: rng.between(1, 3) })) }
+    if (choice < 6) {
+      this.remember(other, batchId)
+      return { kind: 'fraction.transfer', tx: client.sign('fraction.transfer', build.fractionTransfer({ batchId, amount: rng.chance(0.1) ? rng.between(5_000_000, 9_000_000) : rng.between(1, 1_500_000), to: other })) }
+    }
+    if (choice < 8) return { kind: 'fraction.retire', tx: client.sign('fraction.retire', build.fractionRetire({ batchId, amount: rng.between(1, 400_000), beneficiary: client.name, purpose: 'simulation' })) }
+    if (choice < 10) return { kind: 'credit.recombine', tx: client.sign('credit.recombine', build.creditRecombine({ batchId, quantity: 1 })) }
+    if (!this.compositeDefined || choice === 10) {
+      this.compositeDefined = true
+      return { kind: 'composite.define', tx: client.sign('composite.define', build.compositeDefine({ classId: COMPOSITE_CLASS, name: 'Simulated blend', rules: { vintageFrom: 2021, countries: ['BR'] } })) }
+    }
+    if (choice < 14) {
+      const second = rng.pick(mine)
+      const deposits = second !== batchId && rng.chance(0.5)
+        ? [{ batchId, amount: 400_000 }, { batchId: second, amount: 600_000 }]
+        : [{ batchId, amount: rng.chance(0.1) ? 999_999 : rng.pick([1_000_000, 2_000_000]) }]
+      return { kind: 'composite.mint', tx: client.sign('composite.mint', build.compositeMint({ classId: COMPOSITE_CLASS, deposits })) }
+    }
+    if (choice < 15) return { kind: 'composite.transfer', tx: client.sign('composite.transfer', build.compositeTransfer({ classId: COMPOSITE_CLASS, quantity: 1, to: other })) }
+    if (choice < 18) return { kind: 'composite.redeem', tx: client.sign('composite.redeem', build.compositeRedeem({ classId: COMPOSITE_CLASS, quantity: 1 })) }
+    return { kind: 'composite.retire', tx: client.sign('composite.retire', build.compositeRetire({ classId: COMPOSITE_CLASS, quantity: 1, beneficiary: client.name })) }
+  }
+
   private holderTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } | null {
     const rng = this.rng
     if (this.registered && this.offtakeRng.chance(0.06)) return this.offtakeTx(client, bytesToHex(client.key.publicKey))
@@ -471,7 +571,7 @@ export class Workload {
 
   async tick(nowMs: number, nodes: SimNode[]): Promise<void> {
     this.nowMs = nowMs
-    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.portClients.has(client) ? this.portRng : this.rng)
+    for (const client of this.clients) await client.tick(nowMs, nodes, this.qualityClients.has(client) ? this.qualityRng : this.portClients.has(client) ? this.portRng : this.fractionClients.has(client) ? this.fractionRng : this.rng)
   }
 
   stopCreating(): void {
