@@ -174,6 +174,8 @@ interface KnownLock {
 export class Workload {
   readonly clients: Client[]
   private readonly batches: string[] = []
+  /** The holder each batch was issued to (absent when issued to the registry itself). */
+  private readonly batchHolder = new Map<string, string>()
   private readonly locks: KnownLock[] = []
   private readonly offers: KnownOffer[] = []
   private readonly immobilisations: string[] = []
@@ -198,7 +200,7 @@ export class Workload {
   /** Offtake agreements draw from their own stream, so that they shift the other clients' draws little. */
   private readonly offtakeRng: Rng
   /** Offtake agreements signed so far (some rejected, delivered or defaulted by the time a cancellation arrives). */
-  private readonly offtakes: { id: string; financier: string; developer: KeyPair }[] = []
+  private readonly offtakes: { id: string; financier: string; developer: KeyPair; agreedAtMs: number; dueAtMs: number }[] = []
   /** Fractions and composites draw from their own stream too (seeded from the registry's key). */
   private readonly fractionRng: Rng
   /** Per fraction client, batches it was issued or sent parts of (its fraction and composite transactions pick among them). */
@@ -206,6 +208,8 @@ export class Workload {
   private compositeDefined = false
   private fractionProjectRegistered = false
   private fractionSerial = 1
+  /** Composite units each fraction client expects to hold (from its mints and transfers; a guess, not the ledger's). */
+  private readonly compositeUnits = new Map<string, number>()
 
   constructor(
     private readonly genesis: Genesis,
@@ -332,7 +336,7 @@ export class Workload {
   private holderCashTx(client: Client, others: string[], bankId: string): { kind: string; tx: SignedTxWithId } {
     const rng = this.rng
     const currency = rng.pick(CASH_CURRENCIES)
-    if (rng.chance(0.05)) {
+    if (rng.chance(0.1)) {
       return { kind: 'cash.mint (not a bank)', tx: client.sign('cash.mint', build.cashMint({ currency, to: bytesToHex(client.key.publicKey), amount: rng.between(1, 1_000) })) }
     }
     const to = rng.chance(0.2) ? bankId : rng.pick(others)
@@ -394,6 +398,7 @@ export class Workload {
     const batchId = `VCS:${start}-${start + size - 1}`
     this.batches.push(batchId)
     const to = rng.chance(0.2) ? '' : rng.pick(holders)
+    if (to !== '') this.batchHolder.set(batchId, to)
     return { kind: 'batch.issue', tx: client.sign('batch.issue', build.batchIssue({ registry: 'VCS', projectId: PROJECT_ID, space: 'VCS', serialStart: start, serialEnd: start + size - 1, vintageStart: '2020-01-01', vintageEnd: '2020-12-31', to })) }
   }
 
@@ -425,7 +430,10 @@ export class Workload {
       return { kind: 'trade.offer', tx: made }
     }
     if (rng.chance(0.08)) {
-      const seller = rng.pick(this.holderKeys.filter((key) => bytesToHex(key.publicKey) !== self))
+      // Mostly the holder the batch was issued to (it may still hold some), else any other holder.
+      const drawn = rng.pick(this.holderKeys.filter((key) => bytesToHex(key.publicKey) !== self))
+      const first = this.holderKeys.find((key) => bytesToHex(key.publicKey) === this.batchHolder.get(batchId) && bytesToHex(key.publicKey) !== self)
+      const seller = first ?? drawn
       const terms = build.swapTerms({ batchId, quantity: rng.between(1, 3), seller: bytesToHex(seller.publicKey), buyer: self, pricePerTonne: rng.between(100, 3_000), currency: 'USD', expiresAtMs: this.nowMs + rng.between(2_000, 10_000), discloseSeller: true, discloseBuyer: rng.chance(0.5) })
       return { kind: 'trade.swap', tx: client.sign('trade.swap', { ...terms, sellerSignature: createSigner(seller.secretKey)(swapSignBytes(this.genesis.chainId, terms)) }) }
     }
@@ -440,10 +448,12 @@ export class Workload {
    */
   private offtakeTx(client: Client, self: string): { kind: string; tx: SignedTxWithId } {
     const rng = this.offtakeRng
-    const own = this.offtakes.filter((offtake) => offtake.financier === self)
-    if (own.length > 0 && rng.chance(0.4)) {
+    // Cancel only agreements sent a while ago (so most have committed) and not yet due (so most are still open).
+    const own = this.offtakes.filter((offtake) => offtake.financier === self && this.nowMs - offtake.agreedAtMs >= 2_000 && offtake.dueAtMs - this.nowMs >= 1_000)
+    if (own.length > 0 && rng.chance(0.7)) {
       // Both parties end one (refund mostly 0; sometimes more than the developer holds: INSUFFICIENT_FUNDS).
-      const offtake = own[rng.int(own.length)] as (typeof own)[number]
+      const drawn = rng.int(own.length)
+      const offtake = own[rng.chance(0.6) ? own.length - 1 : drawn] as (typeof own)[number]
       this.offtakes.splice(this.offtakes.indexOf(offtake), 1)
       const cancel = { offtakeId: offtake.id, refund: rng.chance(0.8) ? 0 : rng.between(1, 2_000) }
       return { kind: 'offtake.cancel', tx: client.sign('offtake.cancel', { ...cancel, developerSignature: createSigner(offtake.developer.secretKey)(offtakeCancelSignBytes(this.genesis.chainId, cancel)) }) }
@@ -464,7 +474,7 @@ export class Workload {
       expiresAtMs: this.nowMs + rng.between(1_000, 6_000),
     })
     const signBytes = offtakeSignBytes(this.genesis.chainId, terms)
-    this.offtakes.push({ id: bytesToHex(signBytes), financier: self, developer })
+    this.offtakes.push({ id: bytesToHex(signBytes), financier: self, developer, agreedAtMs: this.nowMs, dueAtMs: terms.dueAtMs })
     return { kind: 'offtake.agree', tx: client.sign('offtake.agree', { ...terms, developerSignature: createSigner(developer.secretKey)(signBytes) }) }
   }
 
@@ -510,7 +520,9 @@ export class Workload {
     const mine = this.fractionBatches.get(self) ?? []
     if (mine.length === 0) return null
     const batchId = rng.pick(mine)
-    const choice = rng.int(20)
+    // A client that expects to hold composite units acts on them half the time (transfer, redeem or retire).
+    const expected = this.compositeUnits.get(self) ?? 0
+    const choice = expected > 0 && this.compositeDefined && rng.chance(0.5) ? rng.between(14, 19) : rng.int(20)
     if (choice < 4) return { kind: 'credit.fractionalise', tx: client.sign('credit.fractionalise', build.creditFractionalise({ batchId, quantity: rng.between(1, 3) })) }
     if (choice < 6) {
       this.remember(other, batchId)
@@ -522,14 +534,21 @@ export class Workload {
       this.compositeDefined = true
       return { kind: 'composite.define', tx: client.sign('composite.define', build.compositeDefine({ classId: COMPOSITE_CLASS, name: 'Simulated blend', rules: { vintageFrom: 2021, countries: ['BR'] } })) }
     }
-    if (choice < 14) {
+    const units = this.compositeUnits.get(self) ?? 0
+    if (choice < 14 || units === 0) {
       const second = rng.pick(mine)
       const deposits = second !== batchId && rng.chance(0.5)
         ? [{ batchId, amount: 400_000 }, { batchId: second, amount: 600_000 }]
         : [{ batchId, amount: rng.chance(0.1) ? 999_999 : rng.pick([1_000_000, 2_000_000]) }]
+      // What the client expects to hold if the mint succeeds (it may not: then later unit actions fail).
+      this.compositeUnits.set(self, units + Math.floor(deposits.reduce((sum, deposit) => sum + deposit.amount, 0) / 1_000_000))
       return { kind: 'composite.mint', tx: client.sign('composite.mint', build.compositeMint({ classId: COMPOSITE_CLASS, deposits })) }
     }
-    if (choice < 15) return { kind: 'composite.transfer', tx: client.sign('composite.transfer', build.compositeTransfer({ classId: COMPOSITE_CLASS, quantity: 1, to: other })) }
+    this.compositeUnits.set(self, units - 1)
+    if (choice < 16) {
+      this.compositeUnits.set(other, (this.compositeUnits.get(other) ?? 0) + 1)
+      return { kind: 'composite.transfer', tx: client.sign('composite.transfer', build.compositeTransfer({ classId: COMPOSITE_CLASS, quantity: 1, to: other })) }
+    }
     if (choice < 18) return { kind: 'composite.redeem', tx: client.sign('composite.redeem', build.compositeRedeem({ classId: COMPOSITE_CLASS, quantity: 1 })) }
     return { kind: 'composite.retire', tx: client.sign('composite.retire', build.compositeRetire({ classId: COMPOSITE_CLASS, quantity: 1, beneficiary: client.name })) }
   }
