@@ -851,6 +851,8 @@ export const RESULT_CODES = {
   ORIGIN_ON_LEDGER: 51,
   /** An acceptance asks for more units than the offer still has. */
   OFFER_QUANTITY_EXCEEDED: 52,
+  /** composite.define of a class whose custody account already holds credits, parts or units (sent before the class existed). */
+  CUSTODY_NOT_EMPTY: 53,
 } as const
 export type ResultName = keyof typeof RESULT_CODES
 

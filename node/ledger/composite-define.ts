@@ -5,23 +5,30 @@
 //   INVALID_BODY      schema (validate.ts): classId an identifier, vintageFrom a year (or 0), at most
 //                     COMPOSITE_RULE_ENTRIES_MAX methodologies and countries
 //   COMPOSITE_EXISTS  a class with that id is already defined
+//   CUSTODY_NOT_EMPTY the class's custody account (predictable from the id) already holds whole units, parts or
+//                     composite units, sent before the class existed: they would back no unit and could never leave
 import type { CompositeDefineBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
 import { readClass } from './composites.ts'
 import { compositeCustodyOf } from './fractions.ts'
-import { encodeRecord, keys, type CompositeClassRecord } from './keys.ts'
+import { encodeRecord, keys, prefixRange, readRange, type CompositeClassRecord } from './keys.ts'
 import { ok, reject } from './result.ts'
 
 export async function compositeDefine(context: RuleContext, body: CompositeDefineBody): Promise<TxResult> {
   const { view, sender } = context
   const existing = await readClass(view, body.classId)
   if (existing !== undefined) return reject('COMPOSITE_EXISTS', `composite class ${body.classId} is already defined (by ${existing.definedBy} at height ${existing.height})`)
+  const custody = compositeCustodyOf(body.classId)
+  for (const prefix of [keys.fractionOwnerPrefix(custody), keys.ownerPrefix(custody), keys.compositeOwnerPrefix(custody)]) {
+    const [held] = await readRange<unknown>(view, { ...prefixRange(prefix), limit: 1 })
+    if (held !== undefined) return reject('CUSTODY_NOT_EMPTY', `the custody account ${custody} of class ${body.classId} already holds ${held[0].slice(0, 80)}: choose another class id`)
+  }
   const record: CompositeClassRecord = {
     classId: body.classId,
     name: body.name,
     definedBy: sender,
     rules: { removalOnly: body.rules.removalOnly, vintageFrom: body.rules.vintageFrom, methodologies: [...body.rules.methodologies], countries: [...body.rules.countries] },
-    custody: compositeCustodyOf(body.classId),
+    custody,
     minted: 0,
     outstanding: 0,
     redeemed: 0,

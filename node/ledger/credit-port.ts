@@ -18,8 +18,8 @@
 //   PORT_NOT_VALID          the block time is past expiresAtMs, or this signed port has settled already
 //   BAD_COUNTERSIGNATURE    toSigner is not a registry account of toRegistry, or its signature does not verify for
 //                           these terms on this chain
-//   RETIRED_UNIT, CANCELLED_UNIT, LOCKED_UNIT   some unit of the range is not active (LOCKED_UNIT for any status
-//                           other than active, retired and cancelled)
+//   RETIRED_UNIT, CANCELLED_UNIT, LOCKED_UNIT, FRACTIONALISED_UNIT   some unit of the range is not active (as
+//                           selectUnits reports it; LOCKED_UNIT for any other status not active)
 import { bytesToHex, hexToBytes, portSignBytes, type CreditPortBody, type TxResult } from '../../client/wire.ts'
 import { verifySignature } from '../crypto/verify.ts'
 import { readAccount } from './accounts.ts'

@@ -8,7 +8,7 @@
 //   INVALID_BODY          schema (validate.ts)
 //   UNKNOWN_OFFTAKE       no agreement with that id
 //   NOT_OFFTAKE_PARTY     the sender is not the agreement's financier
-//   OFFTAKE_CLOSED        the agreement is delivered, defaulted or cancelled already
+//   OFFTAKE_CLOSED        the agreement is delivered, defaulted or cancelled already, or past its due date
 //   BAD_COUNTERSIGNATURE  the developer's signature does not verify for this id and refund on this chain
 //   INSUFFICIENT_FUNDS    the developer holds less of the currency than the refund
 import { hexToBytes, offtakeCancelSignBytes, type OfftakeCancelBody, type TxResult } from '../../client/wire.ts'
@@ -25,6 +25,9 @@ export async function offtakeCancel(context: RuleContext, body: OfftakeCancelBod
   if (record === undefined) return reject('UNKNOWN_OFFTAKE', `no offtake agreement ${body.offtakeId}`)
   if (record.financier !== sender) return reject('NOT_OFFTAKE_PARTY', `only the financier ${record.financier} of offtake ${body.offtakeId} may send its cancellation`)
   if (record.status !== 'open') return reject('OFFTAKE_CLOSED', `offtake ${body.offtakeId} is ${record.status}`)
+  // Past its due date it is in default, even while the block boundary has not marked it yet (a backlog of more than
+  // DEFAULTED_OFFTAKES_PER_BLOCK_MAX agreements due at once).
+  if (record.dueAtMs < context.timeMs) return reject('OFFTAKE_CLOSED', `offtake ${body.offtakeId} is past its due date ${record.dueAtMs}: it is in default`)
   if (!verifySignature(body.developerSignature, offtakeCancelSignBytes(chainId, body), hexToBytes(record.developer))) return reject('BAD_COUNTERSIGNATURE', `the developer's signature does not verify for cancelling ${body.offtakeId} with refund ${body.refund} on chain ${chainId}`)
   const balance = await balanceOf(view, record.developer, record.currency)
   if (balance < body.refund) return reject('INSUFFICIENT_FUNDS', `the developer holds ${balance} ${record.currency}, the refund is ${body.refund}`)

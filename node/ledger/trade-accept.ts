@@ -5,7 +5,8 @@
 //
 // Rejections, in order of precedence:
 //   INVALID_BODY        schema (validate.ts)
-//   UNKNOWN_OFFER       no live offer with that id (never made, accepted, cancelled or expired)
+//   UNKNOWN_OFFER       no live offer with that id (never made, accepted, cancelled or expired; an offer past its
+//                       expiry that the block boundary has not released yet counts as expired)
 //   SELF_TRANSFER       the seller accepts its own offer
 //   NOT_OFFER_PARTY     the offer is for another buyer
 //   OFFER_QUANTITY_EXCEEDED  quantity is above what the offer still has
@@ -21,6 +22,7 @@ export async function tradeAccept(context: RuleContext, body: TradeAcceptBody): 
   const { view, sender } = context
   const offer = await readOffer(view, body.offerId)
   if (offer === undefined) return reject('UNKNOWN_OFFER', `no live offer ${body.offerId}`)
+  if (offer.expiresAtMs <= context.timeMs) return reject('UNKNOWN_OFFER', `offer ${offer.id} expired at ${offer.expiresAtMs} (the ledger releases its credits at a block boundary)`)
   if (offer.seller === sender) return reject('SELF_TRANSFER', 'the seller cannot accept its own offer (trade.cancel withdraws it)')
   if (offer.buyer !== '' && offer.buyer !== sender) return reject('NOT_OFFER_PARTY', `offer ${offer.id} is for buyer ${offer.buyer}`)
   if (body.quantity > offer.quantity) return reject('OFFER_QUANTITY_EXCEEDED', `offer ${offer.id} has ${offer.quantity} units left, ${body.quantity} asked`)
