@@ -46,11 +46,9 @@ export function projectRegister(input: Partial<ProjectRegisterBody> & Pick<Proje
   }
 }
 
-export function batchIssue(
-  input: Partial<BatchIssueBody> & Pick<BatchIssueBody, 'registry' | 'projectId' | 'space' | 'serialStart' | 'serialEnd'>,
-): BatchIssueBody {
+/** The attributes of an issued or imported batch, defaults filled, in wire field order. */
+function batchAttributes(input: Partial<BatchIssueBody> & Pick<BatchIssueBody, 'projectId' | 'space' | 'serialStart' | 'serialEnd'>): Omit<BatchIssueBody, 'registry' | 'to'> {
   return {
-    registry: input.registry,
     projectId: input.projectId,
     space: input.space,
     serialStart: input.serialStart,
@@ -62,8 +60,13 @@ export function batchIssue(
     correspondingAdjustment: input.correspondingAdjustment ?? '',
     originalSerial: input.originalSerial ?? '',
     issuanceDate: input.issuanceDate ?? '',
-    to: input.to ?? '',
   }
+}
+
+export function batchIssue(
+  input: Partial<BatchIssueBody> & Pick<BatchIssueBody, 'registry' | 'projectId' | 'space' | 'serialStart' | 'serialEnd'>,
+): BatchIssueBody {
+  return { registry: input.registry, ...batchAttributes(input), to: input.to ?? '' }
 }
 
 export function creditTransfer(input: Selection & { to: string }): CreditTransferBody {
@@ -171,22 +174,7 @@ export function portTerms(input: { batchId: string; range: SerialRange; fromRegi
 export function batchImport(
   input: Partial<BatchImportBody> & Pick<BatchImportBody, 'registry' | 'origin' | 'projectId' | 'space' | 'serialStart' | 'serialEnd'>,
 ): BatchImportBody {
-  return {
-    registry: input.registry,
-    origin: input.origin,
-    projectId: input.projectId,
-    space: input.space,
-    serialStart: input.serialStart,
-    serialEnd: input.serialEnd,
-    vintageStart: input.vintageStart ?? '',
-    vintageEnd: input.vintageEnd ?? '',
-    unitType: input.unitType ?? '',
-    labels: [...(input.labels ?? [])],
-    correspondingAdjustment: input.correspondingAdjustment ?? '',
-    originalSerial: input.originalSerial ?? '',
-    issuanceDate: input.issuanceDate ?? '',
-    to: input.to ?? '',
-  }
+  return { registry: input.registry, origin: input.origin, ...batchAttributes(input), to: input.to ?? '' }
 }
 
 /**

@@ -64,34 +64,42 @@ const projectRegisterSchema = z.strictObject({
   }),
 })
 
+/** The attributes an issued or imported batch carries (everything but who issues or imports it, and the origin). */
+const batchAttributeFields = {
+  projectId: identifier,
+  space: z.string().max(IDENTIFIER_LENGTH_MAX + 16),
+  serialStart: count,
+  serialEnd: count,
+  vintageStart: optionalDate,
+  vintageEnd: optionalDate,
+  unitType: text,
+  labels: z.array(text).max(LABELS_COUNT_MAX),
+  correspondingAdjustment: text,
+  originalSerial: text,
+  issuanceDate: text,
+}
+
+/** A numbering space of registry `code`: `${code}` or `${code}/<segment>`; `whose` names it in the message. */
+function checkSpaceOf(ctx: { value: { space: string }; issues: z.core.$ZodRawIssue[] }, code: string, whose: string): void {
+  const { space } = ctx.value
+  if (space === code) return
+  const segment = space.startsWith(`${code}/`) ? space.slice(code.length + 1) : null
+  if (segment !== null && segment.length <= IDENTIFIER_LENGTH_MAX && IDENTIFIER_PATTERN.test(segment)) return
+  ctx.issues.push({
+    code: 'custom',
+    input: space,
+    path: ['space'],
+    message: `must be ${whose}"${code}" or "${code}/<segment>" (letters, digits, "_", "." and "-"), got ${show(space)}`,
+  })
+}
+
 const batchIssueSchema = z
   .strictObject({
     registry,
-    projectId: identifier,
-    space: z.string().max(IDENTIFIER_LENGTH_MAX + 16),
-    serialStart: count,
-    serialEnd: count,
-    vintageStart: optionalDate,
-    vintageEnd: optionalDate,
-    unitType: text,
-    labels: z.array(text).max(LABELS_COUNT_MAX),
-    correspondingAdjustment: text,
-    originalSerial: text,
-    issuanceDate: text,
+    ...batchAttributeFields,
     to: z.string().regex(/^(|[0-9a-f]{64})$/, "must be '' (the issuing registry itself) or an account id: 64 lowercase hex characters"),
   })
-  .check((ctx) => {
-    const { registry: code, space } = ctx.value
-    if (space === code) return
-    const segment = space.startsWith(`${code}/`) ? space.slice(code.length + 1) : null
-    if (segment !== null && segment.length <= IDENTIFIER_LENGTH_MAX && IDENTIFIER_PATTERN.test(segment)) return
-    ctx.issues.push({
-      code: 'custom',
-      input: space,
-      path: ['space'],
-      message: `must be "${code}" or "${code}/<segment>" (letters, digits, "_", "." and "-"), got ${show(space)}`,
-    })
-  })
+  .check((ctx) => checkSpaceOf(ctx, ctx.value.registry, ''))
 
 const selectionFields = { batchId, quantity: count, range: serialRangeSchema.nullable() }
 
@@ -204,31 +212,10 @@ const batchImportSchema = z
   .strictObject({
     registry,
     origin: z.string().regex(ORIGIN_REGISTRY_PATTERN, 'must be a registry code: 2 to 16 uppercase letters'),
-    projectId: identifier,
-    space: z.string().max(IDENTIFIER_LENGTH_MAX + 16),
-    serialStart: count,
-    serialEnd: count,
-    vintageStart: optionalDate,
-    vintageEnd: optionalDate,
-    unitType: text,
-    labels: z.array(text).max(LABELS_COUNT_MAX),
-    correspondingAdjustment: text,
-    originalSerial: text,
-    issuanceDate: text,
+    ...batchAttributeFields,
     to: z.string().regex(/^(|[0-9a-f]{64})$/, "must be '' (the importing registry itself) or an account id: 64 lowercase hex characters"),
   })
-  .check((ctx) => {
-    const { origin, space } = ctx.value
-    if (space === origin) return
-    const segment = space.startsWith(`${origin}/`) ? space.slice(origin.length + 1) : null
-    if (segment !== null && segment.length <= IDENTIFIER_LENGTH_MAX && IDENTIFIER_PATTERN.test(segment)) return
-    ctx.issues.push({
-      code: 'custom',
-      input: space,
-      path: ['space'],
-      message: `must be the origin's numbering space "${origin}" or "${origin}/<segment>" (letters, digits, "_", "." and "-"), got ${show(space)}`,
-    })
-  })
+  .check((ctx) => checkSpaceOf(ctx, ctx.value.origin, "the origin's numbering space "))
 // Offtake / prepayment (offtake-agree.ts): quantities are whole tonnes, money integer minor units.
 const offtakeAgreeSchema = z.strictObject({
   financier: accountId,
