@@ -144,6 +144,16 @@ function addNodeOption(command: Command): Command {
   return command.option('--node <url>', 'HTTP API of a tonne node', DEFAULT_NODE_URL)
 }
 
+/** The attribute options batch.issue and batch.import share; `serialHelp` says whose original serial it is. */
+function addBatchAttributeOptions(command: Command, serialHelp: string): Command {
+  return command
+    .option('--vintage-start <date>', 'vintage start (YYYY-MM-DD)', '')
+    .option('--vintage-end <date>', 'vintage end (YYYY-MM-DD)', '')
+    .option('--unit-type <type>', 'unit type, e.g. VCU', '')
+    .option('--label <label...>', 'labels, e.g. CCB CORSIA', [])
+    .option('--serial <serial>', serialHelp, '')
+}
+
 function addTxOptions(command: Command): Command {
   return addNodeOption(command)
     .requiredOption('--key <file>', 'key file of the sending account (tonne keys new)')
@@ -242,19 +252,16 @@ export function buildProgram(): Command {
     )
   })
   addTxOptions(
+    addBatchAttributeOptions(
     tx
       .command('issue')
       .description('issue a credit batch for a registered project (registry accounts only)')
       .requiredOption('--registry <code>', 'registry code')
       .requiredOption('--project-id <id>', "the registry's project id")
       .requiredOption('--space <space>', 'numbering space, e.g. VCS or GS/30307')
-      .requiredOption('--range <start-end>', 'serial range', range)
-      .option('--vintage-start <date>', 'vintage start (YYYY-MM-DD)', '')
-      .option('--vintage-end <date>', 'vintage end (YYYY-MM-DD)', '')
-      .option('--unit-type <type>', 'unit type, e.g. VCU', '')
-      .option('--label <label...>', 'labels, e.g. CCB CORSIA', [])
-      .option('--serial <serial>', "the registry's original serial string", '')
-      .option('--to <account>', 'account receiving the credits (default: the issuing registry)', accountId),
+      .requiredOption('--range <start-end>', 'serial range', range),
+    "the registry's original serial string",
+  ).option('--to <account>', 'account receiving the credits (default: the issuing registry)', accountId),
   ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; space: string; range: { start: number; end: number }; vintageStart: string; vintageEnd: string; unitType: string; label: string[]; serial: string; to: string }) => {
     await sendAndPrint(options, (s) =>
       s.send(
@@ -462,6 +469,7 @@ export function buildProgram(): Command {
     })
   })
   addTxOptions(
+    addBatchAttributeOptions(
     tx
       .command('import')
       .description('record credits taken over from a registry that is not on the ledger, in its numbering space; your registry becomes their registry of record (registry accounts only; the project is registered under your registry)')
@@ -469,13 +477,9 @@ export function buildProgram(): Command {
       .requiredOption('--origin <code>', 'the registry the credits come from (2 to 16 uppercase letters, e.g. PURO)')
       .requiredOption('--project-id <id>', 'the project id, registered under your registry')
       .requiredOption('--space <space>', "the origin's numbering space: ORIGIN or ORIGIN/<segment>")
-      .requiredOption('--range <start-end>', 'serial range', range)
-      .option('--vintage-start <date>', 'vintage start (YYYY-MM-DD)', '')
-      .option('--vintage-end <date>', 'vintage end (YYYY-MM-DD)', '')
-      .option('--unit-type <type>', 'unit type', '')
-      .option('--label <label...>', 'labels', [])
-      .option('--serial <serial>', "the origin registry's original serial string", '')
-      .option('--to <account>', 'account receiving the credits (default: the importing registry)', accountId),
+      .requiredOption('--range <start-end>', 'serial range', range),
+    "the origin registry's original serial string",
+  ).option('--to <account>', 'account receiving the credits (default: the importing registry)', accountId),
   ).action(async (options: TxOptions & { registry: RegistryCode; origin: string; projectId: string; space: string; range: { start: number; end: number }; vintageStart: string; vintageEnd: string; unitType: string; label: string[]; serial: string; to?: string }) => {
     await sendAndPrint(options, (s) =>
       s.send(
