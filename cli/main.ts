@@ -20,9 +20,8 @@ function integer(value: string): number {
 }
 
 function positive(value: string): number {
-  const parsed = integer(value)
-  if (parsed < 1) throw new InvalidArgumentError('expected a positive integer')
-  return parsed
+  if (!/^\d+$/.test(value) || /^0+$/.test(value)) throw new InvalidArgumentError('expected a positive integer (1, 2, ...)')
+  return integer(value)
 }
 
 function accountId(value: string): string {
@@ -162,9 +161,14 @@ function addTxOptions(command: Command): Command {
 
 async function sendAndPrint(options: TxOptions, send: (signerValue: Signer) => Promise<unknown>): Promise<void> {
   const signerValue = await signer(options)
-  const response = (await send(signerValue)) as { result?: { code: number } }
+  const response = (await send(signerValue)) as { id?: string; status?: string; result?: { code: number } }
   print(response)
   if (response.result !== undefined && response.result.code !== 0) process.exitCode = 1
+  else if (options.wait && response.status === 'pending') {
+    // Not committed within the node's wait: it may still commit. Exit 2, and say how to find out instead of re-signing.
+    process.stderr.write(`not committed yet: look it up with \`tonne query tx ${response.id ?? 'ID'}\` (signing it again would make a second transaction)\n`)
+    process.exitCode = 2
+  }
 }
 
 export function buildProgram(): Command {
@@ -472,7 +476,7 @@ export function buildProgram(): Command {
     addBatchAttributeOptions(
     tx
       .command('import')
-      .description('record credits taken over from a registry that is not on the ledger, in its numbering space; your registry becomes their registry of record (registry accounts only; the project is registered under your registry)')
+      .description('record credits taken over from a registry that is not on the ledger, in its numbering space; your registry becomes their registry of record (registry accounts only; the project must first be registered under your registry: tonne tx register-project)')
       .requiredOption('--registry <code>', 'your (the importing) registry code', registryCode)
       .requiredOption('--origin <code>', 'the registry the credits come from (2 to 16 uppercase letters, e.g. PURO)')
       .requiredOption('--project-id <id>', 'the project id, registered under your registry')

@@ -7,7 +7,7 @@
 //   INSUFFICIENT_FUNDS   the bank holds less than `amount` of the currency
 import type { CashBurnBody, TxResult } from '../../client/wire.ts'
 import { requireBank } from './accounts.ts'
-import { balanceOf, debit } from './cash.ts'
+import { balanceOf, debit, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { ok, reject } from './result.ts'
 
@@ -16,7 +16,7 @@ export async function cashBurn(context: RuleContext, body: CashBurnBody): Promis
   const authorized = await requireBank(view, sender, `burn ${body.currency}`)
   if (!authorized.ok) return authorized.result
   const balance = await balanceOf(view, sender, body.currency)
-  if (balance < body.amount) return reject('INSUFFICIENT_FUNDS', `cannot burn ${body.amount} ${body.currency}: the bank holds ${balance}`)
+  if (balance < body.amount) return reject('INSUFFICIENT_FUNDS', `cannot burn ${money(body.amount, body.currency)}: the bank holds ${balance}`)
   await debit(view, sender, body.currency, body.amount, true)
-  return ok(`burned ${body.amount} ${body.currency}`)
+  return ok(`burned ${money(body.amount, body.currency)}`)
 }

@@ -9,7 +9,7 @@
 //                     Number.MAX_SAFE_INTEGER minor units
 import type { CashMintBody, TxResult } from '../../client/wire.ts'
 import { requireBank } from './accounts.ts'
-import { credit, mintableOf } from './cash.ts'
+import { credit, mintableOf, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { ok, reject } from './result.ts'
 
@@ -20,5 +20,5 @@ export async function cashMint(context: RuleContext, body: CashMintBody): Promis
   const mintable = await mintableOf(view, body.currency)
   if (body.amount > mintable) return reject('SUPPLY_OVERFLOW', `minting ${body.amount} would take the supply of ${body.currency} above ${Number.MAX_SAFE_INTEGER} minor units; at most ${mintable} more can be minted`)
   await credit(view, body.to, body.currency, body.amount, true)
-  return ok(`minted ${body.amount} ${body.currency} to ${body.to}`)
+  return ok(`minted ${money(body.amount, body.currency)} to ${body.to}`)
 }

@@ -7,7 +7,7 @@
 //   INSUFFICIENT_FUNDS   the sender holds less than `amount` of the currency (or none of it, or the currency was
 //                        never minted)
 import type { CashTransferBody, TxResult } from '../../client/wire.ts'
-import { balanceOf, credit, debit } from './cash.ts'
+import { balanceOf, credit, debit, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { ok, reject } from './result.ts'
 
@@ -15,9 +15,9 @@ export async function cashTransfer(context: RuleContext, body: CashTransferBody)
   const { view, sender } = context
   if (body.to === sender) return reject('SELF_TRANSFER', 'the recipient is the sender')
   const balance = await balanceOf(view, sender, body.currency)
-  if (balance < body.amount) return reject('INSUFFICIENT_FUNDS', `cannot transfer ${body.amount} ${body.currency}: the sender holds ${balance}`)
+  if (balance < body.amount) return reject('INSUFFICIENT_FUNDS', `cannot transfer ${money(body.amount, body.currency)}: the sender holds ${balance}`)
   // Credit before debit: the supply always has a holder while it is non-zero (see cash.ts).
   await credit(view, body.to, body.currency, body.amount, false)
   await debit(view, sender, body.currency, body.amount, false)
-  return ok(`transferred ${body.amount} ${body.currency} to ${body.to}`)
+  return ok(`transferred ${money(body.amount, body.currency)} to ${body.to}`)
 }

@@ -135,3 +135,8 @@ export async function debit(view: StateView, accountId: string, currency: string
   writeBalance(view, accountId, currency, after)
   writeSupply(view, { currency, supply: burn ? supply.supply - amount : supply.supply, holders: supply.holders - (after === 0 ? 1 : 0) })
 }
+
+/** An amount for a result message: integer minor units, said so (USD 12.50 is "1250 minor units of USD"). */
+export function money(amount: number, currency: string): string {
+  return `${amount} minor units of ${currency}`
+}

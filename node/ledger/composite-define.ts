@@ -19,9 +19,10 @@ export async function compositeDefine(context: RuleContext, body: CompositeDefin
   const existing = await readClass(view, body.classId)
   if (existing !== undefined) return reject('COMPOSITE_EXISTS', `composite class ${body.classId} is already defined (by ${existing.definedBy} at height ${existing.height})`)
   const custody = compositeCustodyOf(body.classId)
-  for (const prefix of [keys.fractionOwnerPrefix(custody), keys.ownerPrefix(custody), keys.compositeOwnerPrefix(custody)]) {
+  const holdings: [string, string][] = [[keys.fractionOwnerPrefix(custody), 'fraction parts'], [keys.ownerPrefix(custody), 'credits'], [keys.compositeOwnerPrefix(custody), 'composite units']]
+  for (const [prefix, what] of holdings) {
     const [held] = await readRange<unknown>(view, { ...prefixRange(prefix), limit: 1 })
-    if (held !== undefined) return reject('CUSTODY_NOT_EMPTY', `the custody account ${custody} of class ${body.classId} already holds ${held[0].slice(0, 80)}: choose another class id`)
+    if (held !== undefined) return reject('CUSTODY_NOT_EMPTY', `the custody account ${custody} of class ${body.classId} already holds ${what}, sent to it before the class existed (they could never leave it): choose another class id`)
   }
   const record: CompositeClassRecord = {
     classId: body.classId,

@@ -18,7 +18,7 @@
 //   INSUFFICIENT_FUNDS     the financier holds less of the currency than quantity x pricePerTonne (prepaid + escrow)
 import { bytesToHex, hexToBytes, offtakeSignBytes, type OfftakeAgreeBody, type TxResult } from '../../client/wire.ts'
 import { verifySignature } from '../crypto/verify.ts'
-import { balanceOf, escrowIn } from './cash.ts'
+import { balanceOf, escrowIn, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { keys, type OfftakeRecord } from './keys.ts'
 import { OFFTAKE_DURATION_MS_MAX, readOfftake, writeNewOfftake } from './offtakes.ts'
@@ -29,7 +29,7 @@ export async function offtakeAgree(context: RuleContext, body: OfftakeAgreeBody)
   const { view, sender, chainId } = context
   if (body.financier === body.developer) return reject('SELF_TRANSFER', 'the financier is the developer')
   if (body.financier !== sender) return reject('NOT_OFFTAKE_PARTY', `the terms name financier ${body.financier}; only it may send them`)
-  if (context.timeMs > body.expiresAtMs) return reject('OFFTAKE_NOT_VALID', `the terms expired at ${body.expiresAtMs}; the block time is ${context.timeMs}`)
+  if (context.timeMs > body.expiresAtMs) return reject('OFFTAKE_NOT_VALID', `the terms could be agreed until ${body.expiresAtMs} (expiresAtMs; the CLI and builders default it to the due date), the block time is ${context.timeMs}`)
   const signBytes = offtakeSignBytes(chainId, body)
   const offtakeId = bytesToHex(signBytes)
   if ((await readOfftake(view, offtakeId)) !== undefined) return reject('OFFTAKE_NOT_VALID', `offtake ${offtakeId} was agreed already`)
@@ -43,7 +43,7 @@ export async function offtakeAgree(context: RuleContext, body: OfftakeAgreeBody)
   if (body.prepaid > total) return reject('PREPAID_EXCEEDS_PRICE', `prepaid ${body.prepaid} is more than the price ${total} (${body.quantity} tonnes at ${body.pricePerTonne})`)
   if ((await view.get(keys.project(body.registry, body.projectId))) === undefined) return reject('UNKNOWN_PROJECT', `project ${body.registry}/${body.projectId} is not registered`)
   const balance = await balanceOf(view, sender, body.currency)
-  if (balance < total) return reject('INSUFFICIENT_FUNDS', `the financier holds ${balance} ${body.currency}; the prepayment ${body.prepaid} and the escrow ${total - body.prepaid} need ${total}`)
+  if (balance < total) return reject('INSUFFICIENT_FUNDS', `the financier holds ${money(balance, body.currency)}; the prepayment ${body.prepaid} and the escrow ${total - body.prepaid} need ${total}`)
   if (body.prepaid > 0) await pay(context, sender, body.developer, body.currency, body.prepaid)
   const escrowed = total - body.prepaid
   if (escrowed > 0) await escrowIn(view, sender, body.currency, escrowed)
@@ -76,5 +76,5 @@ export async function offtakeAgree(context: RuleContext, body: OfftakeAgreeBody)
     closedTimeMs: 0,
   }
   writeNewOfftake(view, record)
-  return ok(`offtake ${offtakeId}: ${body.quantity} t of ${body.registry}/${body.projectId} at ${body.pricePerTonne} ${body.currency}/t due ${body.dueAtMs}; ${body.prepaid} prepaid, ${escrowed} in escrow`)
+  return ok(`offtake ${offtakeId}: ${body.quantity} t of ${body.registry}/${body.projectId} at ${money(body.pricePerTonne, body.currency)} per tonne due at ${body.dueAtMs} ms; ${body.prepaid} prepaid, ${escrowed} in escrow`)
 }

@@ -13,7 +13,7 @@
 //   INSUFFICIENT_FUNDS    the developer holds less of the currency than the refund
 import { hexToBytes, offtakeCancelSignBytes, type OfftakeCancelBody, type TxResult } from '../../client/wire.ts'
 import { verifySignature } from '../crypto/verify.ts'
-import { balanceOf, escrowOut } from './cash.ts'
+import { balanceOf, escrowOut, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { closeIndexes, escrowRequired, readOfftake, writeOfftake } from './offtakes.ts'
 import { invariant, ok, reject } from './result.ts'
@@ -30,7 +30,7 @@ export async function offtakeCancel(context: RuleContext, body: OfftakeCancelBod
   if (record.dueAtMs < context.timeMs) return reject('OFFTAKE_CLOSED', `offtake ${body.offtakeId} is past its due date ${record.dueAtMs}: it is in default`)
   if (!verifySignature(body.developerSignature, offtakeCancelSignBytes(chainId, body), hexToBytes(record.developer))) return reject('BAD_COUNTERSIGNATURE', `the developer's signature does not verify for cancelling ${body.offtakeId} with refund ${body.refund} on chain ${chainId}`)
   const balance = await balanceOf(view, record.developer, record.currency)
-  if (balance < body.refund) return reject('INSUFFICIENT_FUNDS', `the developer holds ${balance} ${record.currency}, the refund is ${body.refund}`)
+  if (balance < body.refund) return reject('INSUFFICIENT_FUNDS', `the developer holds ${money(balance, record.currency)}, the refund is ${body.refund}`)
   invariant(record.escrowed === escrowRequired(record), `agreement ${record.id} escrows ${record.escrowed}, not ${escrowRequired(record)}`)
   if (record.escrowed > 0) await escrowOut(view, record.financier, record.currency, record.escrowed)
   if (body.refund > 0) await pay(context, record.developer, record.financier, record.currency, body.refund)
@@ -46,5 +46,5 @@ export async function offtakeCancel(context: RuleContext, body: OfftakeCancelBod
     closedHeight: context.height,
     closedTimeMs: context.timeMs,
   })
-  return ok(`offtake ${record.id} cancelled: ${record.escrowed} ${record.currency} of escrow back to the financier, ${body.refund} refunded by the developer, ${record.delivered} of ${record.quantity} t delivered`)
+  return ok(`offtake ${record.id} cancelled: ${money(record.escrowed, record.currency)} of escrow back to the financier, ${body.refund} refunded by the developer, ${record.delivered} of ${record.quantity} t delivered`)
 }

@@ -12,6 +12,7 @@
 //   OFFER_QUANTITY_EXCEEDED  quantity is above what the offer still has
 //   INSUFFICIENT_FUNDS  the buyer holds less of the currency than the payment
 import type { TradeAcceptBody, TxResult } from '../../client/wire.ts'
+import { money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { encodeRecord, keys, readRecord, type BatchRecord } from './keys.ts'
 import { endLock, readLock, takeFromLock } from './locks.ts'
@@ -45,5 +46,5 @@ export async function tradeAccept(context: RuleContext, body: TradeAcceptBody): 
   }
   await recordTrade(context, batch, { offerId: offer.id, quantity, pricePerTonne: offer.pricePerTonne, currency: offer.currency, notional: notional.notional, seller: offer.seller, buyer: sender, disclosed: offer.disclosePrice && body.disclosePrice })
   const rest = offer.quantity - quantity
-  return ok(`bought ${quantity} units of batch ${offer.batchId} for ${notional.notional} ${offer.currency} (offer ${offer.id}${rest > 0 ? `, ${rest} units still offered` : ''})`)
+  return ok(`bought ${quantity} units of batch ${offer.batchId} for ${money(notional.notional, offer.currency)} (offer ${offer.id}${rest > 0 ? `, ${rest} units still offered` : ''})`)
 }

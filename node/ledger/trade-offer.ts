@@ -10,6 +10,7 @@
 //   NOTIONAL_OVERFLOW     quantity x pricePerTonne is not a safe integer (by range: the range's size)
 //   UNKNOWN_BATCH, INVALID_RANGE, RETIRED_UNIT, CANCELLED_UNIT, LOCKED_UNIT, INSUFFICIENT_HOLDING   as credit.lock
 import type { TradeOfferBody, TxResult } from '../../client/wire.ts'
+import { money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { selectUnits } from './holdings.ts'
@@ -50,5 +51,5 @@ export async function tradeOffer(context: RuleContext, body: TradeOfferBody): Pr
   for (const piece of lock.pieces) {
     await appendEvent(context, batch.batchId, { type: 'lock', range: { start: piece.start, end: piece.end }, from: piece.owner, to: piece.owner, details: { lockId: lock.id, offer: 'true', expiresAtMs: String(body.expiresAtMs) } })
   }
-  return ok(`offered ${selection.units} units of batch ${batch.batchId} at ${body.pricePerTonne} ${body.currency} per tonne (offer ${offer.id})`)
+  return ok(`offered ${selection.units} units of batch ${batch.batchId} at ${money(body.pricePerTonne, body.currency)} per tonne (offer ${offer.id})`)
 }

@@ -14,6 +14,7 @@
 //   INSUFFICIENT_FUNDS    the buyer holds less of the currency than the payment
 import { bytesToHex, hexToBytes, swapSignBytes, type TradeSwapBody, type TxResult } from '../../client/wire.ts'
 import { verifySignature } from '../crypto/verify.ts'
+import { money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { appendEvent } from './events.ts'
 import { contiguousRuns, rewritePieces, selectUnits } from './holdings.ts'
@@ -45,5 +46,5 @@ export async function tradeSwap(context: RuleContext, body: TradeSwapBody): Prom
   for (const run of runs) await appendEvent(context, batch.batchId, { type: 'trade', range: run.range, from: run.owner, to: sender, details: { swapId, pricePerTonne: String(body.pricePerTonne), currency: body.currency } })
   view.put(keys.swapUsed(swapId), encodeRecord(padInteger(context.height)))
   await recordTrade(context, batch, { offerId: '', quantity: selection.units, pricePerTonne: body.pricePerTonne, currency: body.currency, notional: notional.notional, seller: body.seller, buyer: sender, disclosed: body.discloseSeller && body.discloseBuyer })
-  return ok(`swapped ${selection.units} units of batch ${batch.batchId} for ${notional.notional} ${body.currency} (swap ${swapId})`)
+  return ok(`swapped ${selection.units} units of batch ${batch.batchId} for ${money(notional.notional, body.currency)} (swap ${swapId})`)
 }

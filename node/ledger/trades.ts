@@ -5,7 +5,7 @@
 // Every settlement writes a TradeRecord (keys.ts) under trade/<height>/<txIndex> with the credits' attributes, for
 // the price statistics of priceStatistics below.
 import type { StateReader } from '../state/view.ts'
-import { balanceOf, credit, debit } from './cash.ts'
+import { balanceOf, credit, debit, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { encodeRecord, keys, PREFIX, prefixRange, readRange, readRecord, type BatchRecord, type OfferRecord, type ProjectRecord, type TradeRecord } from './keys.ts'
 import { invariant, reject } from './result.ts'
@@ -26,7 +26,7 @@ export function notionalOf(quantity: number, pricePerTonne: number): { ok: true;
 /** INSUFFICIENT_FUNDS unless `buyer` holds `notional` of `currency`. */
 export async function checkFunds(reader: StateReader, buyer: string, currency: string, notional: number): Promise<TxResult | null> {
   const balance = await balanceOf(reader, buyer, currency)
-  if (balance < notional) return reject('INSUFFICIENT_FUNDS', `the buyer holds ${balance} ${currency}, the payment is ${notional}`)
+  if (balance < notional) return reject('INSUFFICIENT_FUNDS', `the buyer holds ${money(balance, currency)}, the payment is ${notional}`)
   return null
 }
 
