@@ -2,7 +2,7 @@
 // 4xx with { code, message } and changes nothing.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { z } from 'zod'
-import { bytesToHex, decode, decodeBlock, decodeCertificate, decodeEvidence, decodeTx, decodeSignedTx, encodeEvidence, hexToBytes, txId, type Evidence, type Genesis } from '../../client/wire.ts'
+import { bytesToHex, decode, decodeBlock, decodeCertificate, decodeEvidence, decodeTx, decodeSignedTx, encodeEvidence, hexToBytes, REGISTRY_CODES, txId, type Evidence, type Genesis } from '../../client/wire.ts'
 import type { Application } from '../app/application.ts'
 import { txResultKey } from '../app/execute.ts'
 import { evidenceSlot, getEvidence, listEvidence } from '../ledger/evidence.ts'
@@ -260,7 +260,7 @@ export async function buildApi(context: ApiContext): Promise<FastifyInstance> {
       z
         .object({
           currency: z.string().regex(CURRENCY_PATTERN, 'must be a currency code, e.g. USD'),
-          registry: text.optional(),
+          registry: z.enum(REGISTRY_CODES, { error: `must be a registry code: ${REGISTRY_CODES.join(', ')} (uppercase, as in batch ids; not the importer's name such as verra)` }).optional(),
           methodology: text.optional(),
           sector: text.optional(),
           country: text.optional(),

@@ -46,7 +46,7 @@ describe('trade routes', () => {
     const response = await get('/prices?currency=USD&registry=VCS&vintage=2020&fromMs=0')
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({ filter: { currency: 'USD', registry: 'VCS', vintage: '2020', fromMs: 0 }, count: 0, volume: 0, notional: '0', vwapPerTonne: null, minPerTonne: null, maxPerTonne: null, disclosed: [], truncated: false })
-    for (const url of ['/prices', '/prices?currency=usd', '/prices?currency=USD&vintage=20', '/prices?currency=USD&fromMs=1e3', '/prices?currency=USD&unknown=1', `/offers/${'A'.repeat(64)}`]) {
+    for (const url of ['/prices', '/prices?currency=usd', '/prices?currency=USD&vintage=20', '/prices?currency=USD&fromMs=1e3', '/prices?currency=USD&unknown=1', '/prices?currency=USD&registry=verra', `/offers/${'A'.repeat(64)}`]) {
       const bad = await get(url)
       expect(bad.statusCode, url).toBe(400)
       expect(bad.json()).toMatchObject({ code: 'BAD_REQUEST' })
