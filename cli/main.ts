@@ -159,6 +159,11 @@ function addTxOptions(command: Command): Command {
     .option('--no-wait', 'return once the node accepted the transaction, without waiting for its commit')
 }
 
+/** How long a tx command waits: for the commit, unless --no-wait. */
+function waitOf(options: TxOptions): { wait?: 'commit' } {
+  return options.wait ? { wait: 'commit' } : {}
+}
+
 async function sendAndPrint(options: TxOptions, send: (signerValue: Signer) => Promise<unknown>): Promise<void> {
   const signerValue = await signer(options)
   const response = (await send(signerValue)) as { id?: string; status?: string; result?: { code: number } }
@@ -252,7 +257,7 @@ export function buildProgram(): Command {
       .option('--status <status>', 'status', ''),
   ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; name: string; developer: string; country: string; sector: string; methodology: string; status: string }) => {
     await sendAndPrint(options, (s) =>
-      s.send('project.register', build.projectRegister({ registry: options.registry, projectId: options.projectId, name: options.name, developer: options.developer, country: options.country, sector: options.sector, methodology: options.methodology, status: options.status }), options.wait ? { wait: 'commit' } : {}),
+      s.send('project.register', build.projectRegister({ registry: options.registry, projectId: options.projectId, name: options.name, developer: options.developer, country: options.country, sector: options.sector, methodology: options.methodology, status: options.status }), waitOf(options)),
     )
   })
   addTxOptions(
@@ -271,7 +276,7 @@ export function buildProgram(): Command {
       s.send(
         'batch.issue',
         build.batchIssue({ registry: options.registry, projectId: options.projectId, space: options.space, serialStart: options.range.start, serialEnd: options.range.end, vintageStart: options.vintageStart, vintageEnd: options.vintageEnd, unitType: options.unitType, labels: options.label, originalSerial: options.serial, to: options.to ?? '' }),
-        options.wait ? { wait: 'commit' } : {},
+        waitOf(options),
       ),
     )
   })
@@ -284,7 +289,7 @@ export function buildProgram(): Command {
       .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range),
   ).action(async (options: TxOptions & { batch: string; to: string; quantity?: number; range?: { start: number; end: number } }) => {
-    await sendAndPrint(options, (s) => s.send('credit.transfer', build.creditTransfer({ ...selection(options), to: options.to }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.transfer', build.creditTransfer({ ...selection(options), to: options.to }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -303,7 +308,7 @@ export function buildProgram(): Command {
       if (options.privateBeneficiary === '') throw new InvalidArgumentError('--private-beneficiary needs a name')
       const made = build.creditRetirePrivate({ ...selection(options), beneficiary: options.privateBeneficiary, purpose: options.purpose, reason: options.reason })
       await sendAndPrint(options, async (s) => ({
-        ...(await s.send('credit.retire-private', made.body, options.wait ? { wait: 'commit' } : {})),
+        ...(await s.send('credit.retire-private', made.body, waitOf(options))),
         privateBeneficiary: {
           beneficiaryCommitment: made.commitment,
           salt: made.salt,
@@ -312,7 +317,7 @@ export function buildProgram(): Command {
       }))
       return
     }
-    await sendAndPrint(options, (s) => s.send('credit.retire', build.creditRetire({ ...selection(options), beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.retire', build.creditRetire({ ...selection(options), beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -323,7 +328,7 @@ export function buildProgram(): Command {
       .option('--range <start-end>', 'explicit serial sub-range', range)
       .requiredOption('--reason <text>', 'reason'),
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; reason: string }) => {
-    await sendAndPrint(options, (s) => s.send('credit.cancel', build.creditCancel({ ...selection(options), reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.cancel', build.creditCancel({ ...selection(options), reason: options.reason }), waitOf(options)))
   })
 
   addTxOptions(
@@ -336,7 +341,7 @@ export function buildProgram(): Command {
       .requiredOption('--secured-party <account>', 'the lender (64 hex account id)', accountId)
       .requiredOption('--until <time>', 'expiry: an ISO date/time (2027-06-30, 2027-06-30T12:00:00Z) or milliseconds since the epoch', instant),
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; securedParty: string; until: number }) => {
-    await sendAndPrint(options, (s) => s.send('credit.lock', build.creditLock({ ...selection(options), securedParty: options.securedParty, expiresAtMs: options.until }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.lock', build.creditLock({ ...selection(options), securedParty: options.securedParty, expiresAtMs: options.until }), waitOf(options)))
   })
   for (const [name, kind, description] of [
     ['release', 'credit.release', 'end a collateral lock (its secured party only): the credits are active again with their owner'],
@@ -344,7 +349,7 @@ export function buildProgram(): Command {
     ['mobilise', 'credit.mobilise', 'end an immobilisation (the registry that made it only)'],
   ] as const) {
     addTxOptions(tx.command(name).description(description).requiredOption('--lock <id>', 'lock id (the id of the transaction that created it)', hexId)).action(async (options: TxOptions & { lock: string }) => {
-      await sendAndPrint(options, (s) => s.send(kind, { lockId: options.lock }, options.wait ? { wait: 'commit' } : {}))
+      await sendAndPrint(options, (s) => s.send(kind, { lockId: options.lock }, waitOf(options)))
     })
   }
   addTxOptions(
@@ -355,7 +360,7 @@ export function buildProgram(): Command {
       .requiredOption('--range <start-end>', 'serial sub-range', range)
       .option('--reason <text>', 'reason', ''),
   ).action(async (options: TxOptions & { batch: string; range: { start: number; end: number }; reason: string }) => {
-    await sendAndPrint(options, (s) => s.send('credit.immobilise', build.creditImmobilise({ batchId: options.batch, range: options.range, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.immobilise', build.creditImmobilise({ batchId: options.batch, range: options.range, reason: options.reason }), waitOf(options)))
   })
 
   // Cash: amounts are integer minor units (cents for USD: --amount 12345 is USD 123.45).
@@ -368,7 +373,7 @@ export function buildProgram(): Command {
       .requiredOption('--to <account>', 'receiving account id (64 hex, see tonne keys show FILE)', accountId)
       .requiredOption('--amount <n>', amountHelp, positive),
   ).action(async (options: TxOptions & { currency: string; to: string; amount: number }) => {
-    await sendAndPrint(options, (s) => s.send('cash.mint', build.cashMint({ currency: options.currency, to: options.to, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('cash.mint', build.cashMint({ currency: options.currency, to: options.to, amount: options.amount }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -377,7 +382,7 @@ export function buildProgram(): Command {
       .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
       .requiredOption('--amount <n>', amountHelp, positive),
   ).action(async (options: TxOptions & { currency: string; amount: number }) => {
-    await sendAndPrint(options, (s) => s.send('cash.burn', build.cashBurn({ currency: options.currency, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('cash.burn', build.cashBurn({ currency: options.currency, amount: options.amount }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -387,7 +392,7 @@ export function buildProgram(): Command {
       .requiredOption('--to <account>', 'receiving account id (64 hex, see tonne keys show FILE)', accountId)
       .requiredOption('--amount <n>', amountHelp, positive),
   ).action(async (options: TxOptions & { currency: string; to: string; amount: number }) => {
-    await sendAndPrint(options, (s) => s.send('cash.transfer', build.cashTransfer({ currency: options.currency, to: options.to, amount: options.amount }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('cash.transfer', build.cashTransfer({ currency: options.currency, to: options.to, amount: options.amount }), waitOf(options)))
   })
 
   // Delivery versus payment: prices are integer minor units per tonne (cents for USD: 1250 is USD 12.50 a tonne).
@@ -405,7 +410,7 @@ export function buildProgram(): Command {
       .option('--disclose', 'let the trade price be shown (only if the buyer agrees too)', false),
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; price: number; currency: string; buyer?: string; until: number; disclose: boolean }) => {
     await sendAndPrint(options, (s) =>
-      s.send('trade.offer', build.tradeOffer({ ...selection(options), pricePerTonne: options.price, currency: options.currency, buyer: options.buyer ?? '', expiresAtMs: options.until, disclosePrice: options.disclose }), options.wait ? { wait: 'commit' } : {}),
+      s.send('trade.offer', build.tradeOffer({ ...selection(options), pricePerTonne: options.price, currency: options.currency, buyer: options.buyer ?? '', expiresAtMs: options.until, disclosePrice: options.disclose }), waitOf(options)),
     )
   })
   addTxOptions(
@@ -416,12 +421,12 @@ export function buildProgram(): Command {
       .option('--quantity <n>', 'take only n credits (lowest serials first); the rest stays offered (default: all that is left)', positive)
       .option('--disclose', 'let the trade price be shown (only if the seller agreed too)', false),
   ).action(async (options: TxOptions & { offer: string; quantity?: number; disclose: boolean }) => {
-    await sendAndPrint(options, (s) => s.send('trade.accept', { offerId: options.offer, quantity: options.quantity ?? 0, disclosePrice: options.disclose }, options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('trade.accept', { offerId: options.offer, quantity: options.quantity ?? 0, disclosePrice: options.disclose }, waitOf(options)))
   })
   addTxOptions(
     tx.command('cancel-offer').description('withdraw your offer: its credits are released').requiredOption('--offer <id>', 'offer id', hexId),
   ).action(async (options: TxOptions & { offer: string }) => {
-    await sendAndPrint(options, (s) => s.send('trade.cancel', { offerId: options.offer }, options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('trade.cancel', { offerId: options.offer }, waitOf(options)))
   })
   addTxOptions(
     tx
@@ -439,7 +444,7 @@ export function buildProgram(): Command {
     await sendAndPrint(options, (s) => {
       const seller = readKeyFile(options.sellerKey)
       const terms = build.swapTerms({ ...selection(options), seller: bytesToHex(seller.publicKey), buyer: s.accountId, pricePerTonne: options.price, currency: options.currency, expiresAtMs: options.until, discloseSeller: options.disclose, discloseBuyer: options.disclose })
-      return s.send('trade.swap', signSwap(seller, s.chainId, terms), options.wait ? { wait: 'commit' } : {})
+      return s.send('trade.swap', signSwap(seller, s.chainId, terms), waitOf(options))
     })
   })
 
@@ -466,10 +471,10 @@ export function buildProgram(): Command {
       if (options.toKey !== undefined) {
         const receiver = readKeyFile(options.toKey)
         const terms = build.portTerms({ batchId: options.batch, range: options.range, fromRegistry, toRegistry: options.toRegistry, toSigner: bytesToHex(receiver.publicKey), expiresAtMs: options.until, reason: options.reason })
-        return s.send('credit.port', signPort(receiver, s.chainId, terms), options.wait ? { wait: 'commit' } : {})
+        return s.send('credit.port', signPort(receiver, s.chainId, terms), waitOf(options))
       }
       const terms = build.portTerms({ batchId: options.batch, range: options.range, fromRegistry, toRegistry: options.toRegistry, toSigner: options.toSigner as string, expiresAtMs: options.until, reason: options.reason })
-      return s.send('credit.port', { ...terms, toSignature: options.toSignature as Uint8Array }, options.wait ? { wait: 'commit' } : {})
+      return s.send('credit.port', { ...terms, toSignature: options.toSignature as Uint8Array }, waitOf(options))
     })
   })
   addTxOptions(
@@ -489,7 +494,7 @@ export function buildProgram(): Command {
       s.send(
         'batch.import',
         build.batchImport({ registry: options.registry, origin: options.origin, projectId: options.projectId, space: options.space, serialStart: options.range.start, serialEnd: options.range.end, vintageStart: options.vintageStart, vintageEnd: options.vintageEnd, unitType: options.unitType, labels: options.label, originalSerial: options.serial, to: options.to ?? '' }),
-        options.wait ? { wait: 'commit' } : {},
+        waitOf(options),
       ),
     )
   })
@@ -511,7 +516,7 @@ export function buildProgram(): Command {
     await sendAndPrint(options, async (s) => {
       const developer = readKeyFile(options.developerKey)
       const terms = build.offtakeTerms({ financier: s.accountId, developer: bytesToHex(developer.publicKey), registry: options.registry, projectId: options.projectId, quantity: options.quantity, pricePerTonne: options.price, currency: options.currency, prepaid: options.prepaid, dueAtMs: options.due, ...(options.until === undefined ? {} : { expiresAtMs: options.until }) })
-      return { ...(await s.send('offtake.agree', signOfftake(developer, s.chainId, terms), options.wait ? { wait: 'commit' } : {})), offtakeId: offtakeIdOf(s.chainId, terms) }
+      return { ...(await s.send('offtake.agree', signOfftake(developer, s.chainId, terms), waitOf(options))), offtakeId: offtakeIdOf(s.chainId, terms) }
     })
   })
 
@@ -523,7 +528,7 @@ export function buildProgram(): Command {
       .requiredOption('--offtake <id>', 'offtake id (printed by tonne tx offtake)', hexId)
       .option('--refund <n>', 'what the developer pays back, integer minor units', integer, 0),
   ).action(async (options: TxOptions & { developerKey: string; offtake: string; refund: number }) => {
-    await sendAndPrint(options, (s) => s.send('offtake.cancel', signOfftakeCancel(readKeyFile(options.developerKey), s.chainId, { offtakeId: options.offtake, refund: options.refund }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('offtake.cancel', signOfftakeCancel(readKeyFile(options.developerKey), s.chainId, { offtakeId: options.offtake, refund: options.refund }), waitOf(options)))
   })
 
   addTxOptions(
@@ -538,7 +543,7 @@ export function buildProgram(): Command {
       .requiredOption('--report-uri <uri>', 'where the rating report is published (https://..., ipfs://...)'),
   ).action(async (options: TxOptions & { registry: RegistryCode; projectId: string; scale: string; grade: string; ratedOn: string; reportUri: string }) => {
     await sendAndPrint(options, (s) =>
-      s.send('project.rate', build.projectRate({ registry: options.registry, projectId: options.projectId, scale: options.scale, grade: options.grade, ratedOn: options.ratedOn, reportUri: options.reportUri }), options.wait ? { wait: 'commit' } : {}),
+      s.send('project.rate', build.projectRate({ registry: options.registry, projectId: options.projectId, scale: options.scale, grade: options.grade, ratedOn: options.ratedOn, reportUri: options.reportUri }), waitOf(options)),
     )
   })
   addTxOptions(
@@ -560,7 +565,7 @@ export function buildProgram(): Command {
       s.send(
         'project.attest',
         build.projectAttest({ registry: options.registry, projectId: options.projectId, periodStart: options.periodStart, periodEnd: options.periodEnd, measuredTonnes: options.measuredTonnes, dataHash, dataUri: options.dataUri }),
-        options.wait ? { wait: 'commit' } : {},
+        waitOf(options),
       ),
     )
   })
@@ -607,7 +612,7 @@ export function buildProgram(): Command {
       .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range),
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
-    await sendAndPrint(options, (s) => s.send('credit.fractionalise', build.creditFractionalise(selection(options)), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.fractionalise', build.creditFractionalise(selection(options)), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -618,7 +623,7 @@ export function buildProgram(): Command {
       .requiredOption('--to <account>', 'receiving account id', accountId)
       .option('--from-serial <serial>', 'take parts of this serial and higher ones only', positive),
   ).action(async (options: TxOptions & { batch: string; amount: number; to: string; fromSerial?: number }) => {
-    await sendAndPrint(options, (s) => s.send('fraction.transfer', build.fractionTransfer({ batchId: options.batch, amount: options.amount, to: options.to, fromSerial: options.fromSerial ?? 0 }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('fraction.transfer', build.fractionTransfer({ batchId: options.batch, amount: options.amount, to: options.to, fromSerial: options.fromSerial ?? 0 }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -631,7 +636,7 @@ export function buildProgram(): Command {
       .option('--purpose <text>', 'purpose of the retirement', '')
       .option('--reason <text>', 'reason', ''),
   ).action(async (options: TxOptions & { batch: string; amount: number; fromSerial?: number; beneficiary: string; purpose: string; reason: string }) => {
-    await sendAndPrint(options, (s) => s.send('fraction.retire', build.fractionRetire({ batchId: options.batch, amount: options.amount, fromSerial: options.fromSerial ?? 0, beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('fraction.retire', build.fractionRetire({ batchId: options.batch, amount: options.amount, fromSerial: options.fromSerial ?? 0, beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -641,7 +646,7 @@ export function buildProgram(): Command {
       .option('--quantity <n>', 'number of credits (your lowest fully held serials)', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range),
   ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
-    await sendAndPrint(options, (s) => s.send('credit.recombine', build.creditRecombine(selection(options)), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('credit.recombine', build.creditRecombine(selection(options)), waitOf(options)))
   })
   // Composites: classes of units of one tonne made of fractions that meet the class's rules.
   const unitList = (value: string): number[] => {
@@ -664,7 +669,7 @@ export function buildProgram(): Command {
       .option('--methodology <m>', 'an allowed methodology (repeat for more; none: any)', collect, [])
       .option('--country <c>', 'an allowed country (repeat for more; none: any)', collect, []),
   ).action(async (options: TxOptions & { class: string; name: string; removalOnly: boolean; vintageFrom?: number; methodology: string[]; country: string[] }) => {
-    await sendAndPrint(options, (s) => s.send('composite.define', build.compositeDefine({ classId: options.class, name: options.name, rules: { removalOnly: options.removalOnly, vintageFrom: options.vintageFrom ?? 0, methodologies: options.methodology, countries: options.country } }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('composite.define', build.compositeDefine({ classId: options.class, name: options.name, rules: { removalOnly: options.removalOnly, vintageFrom: options.vintageFrom ?? 0, methodologies: options.methodology, countries: options.country } }), waitOf(options)))
   })
   addTxOptions(
     tx
@@ -678,7 +683,7 @@ export function buildProgram(): Command {
       if (at < 1) throw new InvalidArgumentError(`--deposit ${entry}: expected BATCH_ID=AMOUNT`)
       return { batchId: entry.slice(0, at), amount: amount(entry.slice(at + 1)) }
     })
-    await sendAndPrint(options, (s) => s.send('composite.mint', build.compositeMint({ classId: options.class, deposits }), options.wait ? { wait: 'commit' } : {}))
+    await sendAndPrint(options, (s) => s.send('composite.mint', build.compositeMint({ classId: options.class, deposits }), waitOf(options)))
   })
   for (const [name, kind, description] of [
     ['composite-redeem', 'composite.redeem', 'dissolve composite units back into their component fractions'],

@@ -1,6 +1,6 @@
 // Typed HTTP client for a tonne node's JSON API.
 import { signTx, type KeyPair, type SignedTxWithId } from './keys.ts'
-import { bytesToHex, type TxBodies, type TxKind } from './wire.ts'
+import { bytesToHex, type OfftakeTerms, type TxBodies, type TxKind } from './wire.ts'
 import { verifyBeneficiary } from './commitments.ts'
 
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000
@@ -568,18 +568,8 @@ export interface RecordOfView {
 }
 
 /** An offtake agreement (node/ledger/keys.ts OfftakeRecord); money in integer minor units, quantities in tonnes. */
-export interface OfftakeRecordView {
+export interface OfftakeRecordView extends OfftakeTerms {
   id: string
-  financier: string
-  developer: string
-  registry: string
-  projectId: string
-  quantity: number
-  pricePerTonne: number
-  currency: string
-  prepaid: number
-  dueAtMs: number
-  expiresAtMs: number
   status: 'open' | 'delivered' | 'defaulted' | 'cancelled'
   delivered: number
   paidOnDelivery: number

@@ -9,13 +9,13 @@
 //   NOT_LOCK_PARTY  the lock is an immobilisation, or the sender is not its secured party
 import type { CreditSeizeBody, TxResult } from '../../client/wire.ts'
 import type { RuleContext } from './context.ts'
-import { describeLock, endLock, readLock } from './locks.ts'
+import { describeLock, endLock, pastExpiry, readLock } from './locks.ts'
 import { ok, reject } from './result.ts'
 
 export async function creditSeize(context: RuleContext, body: CreditSeizeBody): Promise<TxResult> {
   const lock = await readLock(context.view, body.lockId)
   if (lock === undefined) return reject('UNKNOWN_LOCK', `no live lock ${body.lockId}`)
-  if (lock.expiresAtMs > 0 && lock.expiresAtMs <= context.timeMs) return reject('UNKNOWN_LOCK', `lock ${lock.id} expired at ${lock.expiresAtMs} (the ledger releases it at a block boundary)`)
+  if (pastExpiry(lock, context.timeMs)) return reject('UNKNOWN_LOCK', `lock ${lock.id} expired at ${lock.expiresAtMs} (the ledger releases it at a block boundary)`)
   if (lock.kind !== 'collateral') return reject('NOT_LOCK_PARTY', describeLock(lock))
   if (lock.securedParty !== context.sender) return reject('NOT_LOCK_PARTY', `only the secured party ${lock.securedParty} may seize lock ${lock.id}`)
   const units = await endLock(context, lock, 'seize')

@@ -22,7 +22,7 @@
 //   never hold another's.
 //
 // Reserved outside the ledger, in the same state: `tx/<txId>` (transaction results, node/app/execute.ts).
-import { decode, encode, type BatchIssueBody, type CompositeRules, type EvidenceKind, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
+import { decode, encode, type BatchIssueBody, type CompositeRules, type EvidenceKind, type OfftakeTerms, type ProjectRegisterBody, type RegistryCode, type Role, type SerialRange } from '../../client/wire.ts'
 import type { StateReader, RangeOptions } from '../state/view.ts'
 import { invariant } from './result.ts'
 
@@ -415,20 +415,8 @@ export type OfftakeStatus = (typeof OFFTAKE_STATUSES)[number]
  * escrowed = quantity x pricePerTonne - max(prepaid, delivered x pricePerTonne), paidOnDelivery =
  * max(0, delivered x pricePerTonne - prepaid). Closed (delivered or defaulted): escrowed 0.
  */
-export interface OfftakeRecord {
+export interface OfftakeRecord extends OfftakeTerms {
   id: string
-  financier: string
-  developer: string
-  registry: RegistryCode
-  projectId: string
-  quantity: number
-  pricePerTonne: number
-  currency: string
-  /** Paid by the financier to the developer at agreement. */
-  prepaid: number
-  dueAtMs: number
-  /** The terms' own validity (they could be agreed in blocks up to it). */
-  expiresAtMs: number
   status: OfftakeStatus
   /** Tonnes delivered so far. */
   delivered: number

@@ -36,6 +36,15 @@ export function describeLock(lock: LockRecord): string {
   return `lock ${lock.id} is a collateral lock (its secured party releases or seizes it: credit.release, credit.seize)`
 }
 
+/**
+ * Whether a lock (or the offer it reserves for) has reached its expiry at block time `timeMs`: the boundary releases
+ * exactly these (releaseExpiredLocks), and a rule treats one the boundary has not reached yet (more than
+ * EXPIRED_LOCKS_PER_BLOCK_MAX fell due at once) as ended too.
+ */
+export function pastExpiry(lock: Pick<LockRecord, 'expiresAtMs'>, timeMs: number): boolean {
+  return lock.expiresAtMs > 0 && lock.expiresAtMs <= timeMs
+}
+
 export async function readLock(reader: StateReader, lockId: string): Promise<LockRecord | undefined> {
   return readRecord<LockRecord>(reader, keys.lock(lockId))
 }

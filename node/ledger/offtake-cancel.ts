@@ -15,7 +15,7 @@ import { hexToBytes, offtakeCancelSignBytes, type OfftakeCancelBody, type TxResu
 import { verifySignature } from '../crypto/verify.ts'
 import { balanceOf, escrowOut, money } from './cash.ts'
 import type { RuleContext } from './context.ts'
-import { closeIndexes, escrowRequired, readOfftake, writeOfftake } from './offtakes.ts'
+import { closeIndexes, escrowRequired, pastDue, readOfftake, writeOfftake } from './offtakes.ts'
 import { invariant, ok, reject } from './result.ts'
 import { pay } from './trades.ts'
 
@@ -27,7 +27,7 @@ export async function offtakeCancel(context: RuleContext, body: OfftakeCancelBod
   if (record.status !== 'open') return reject('OFFTAKE_CLOSED', `offtake ${body.offtakeId} is ${record.status}`)
   // Past its due date it is in default, even while the block boundary has not marked it yet (a backlog of more than
   // DEFAULTED_OFFTAKES_PER_BLOCK_MAX agreements due at once).
-  if (record.dueAtMs < context.timeMs) return reject('OFFTAKE_CLOSED', `offtake ${body.offtakeId} is past its due date ${record.dueAtMs}: it is in default`)
+  if (pastDue(record, context.timeMs)) return reject('OFFTAKE_CLOSED', `offtake ${body.offtakeId} is past its due date ${record.dueAtMs}: it is in default`)
   if (!verifySignature(body.developerSignature, offtakeCancelSignBytes(chainId, body), hexToBytes(record.developer))) return reject('BAD_COUNTERSIGNATURE', `the developer's signature does not verify for cancelling ${body.offtakeId} with refund ${body.refund} on chain ${chainId}`)
   const balance = await balanceOf(view, record.developer, record.currency)
   if (balance < body.refund) return reject('INSUFFICIENT_FUNDS', `the developer holds ${money(balance, record.currency)}, the refund is ${body.refund}`)

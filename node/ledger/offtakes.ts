@@ -99,7 +99,7 @@ export async function deliverOfftakes(context: RuleContext, batch: BatchRecord):
     const record = await readOfftake(view, offtakeId)
     invariant(record !== undefined && record.status === 'open' && record.developer === developer, `open-offtake index ${key} names ${offtakeId}, which is not an open agreement of ${developer}`)
     // Past its due date but not yet defaulted (the boundary's limit was reached): it takes nothing any more.
-    if (record.dueAtMs < context.timeMs) continue
+    if (pastDue(record, context.timeMs)) continue
     const outstanding = record.quantity - record.delivered
     invariant(outstanding > 0, `open agreement ${offtakeId} has nothing outstanding`)
     const units = Math.min(outstanding, batch.serialEnd - cursor + 1)
@@ -130,6 +130,15 @@ export async function deliverOfftakes(context: RuleContext, batch: BatchRecord):
     writeOfftake(view, next)
   }
   return cursor - batch.serialStart
+}
+
+/**
+ * Whether an agreement is past its due date at block time `timeMs` (a block at exactly dueAtMs still delivers): the
+ * boundary defaults exactly these (defaultOverdueOfftakes); one it has not reached yet (more than
+ * DEFAULTED_OFFTAKES_PER_BLOCK_MAX due at once) takes no delivery and cannot be cancelled.
+ */
+export function pastDue(record: Pick<OfftakeRecord, 'dueAtMs'>, timeMs: number): boolean {
+  return record.dueAtMs < timeMs
 }
 
 /**

@@ -15,7 +15,7 @@ import type { TradeAcceptBody, TxResult } from '../../client/wire.ts'
 import { money } from './cash.ts'
 import type { RuleContext } from './context.ts'
 import { encodeRecord, keys, readRecord, type BatchRecord } from './keys.ts'
-import { endLock, readLock, takeFromLock } from './locks.ts'
+import { endLock, pastExpiry, readLock, takeFromLock } from './locks.ts'
 import { invariant, ok, reject } from './result.ts'
 import { checkFunds, notionalOf, pay, readOffer, recordTrade } from './trades.ts'
 
@@ -23,7 +23,7 @@ export async function tradeAccept(context: RuleContext, body: TradeAcceptBody): 
   const { view, sender } = context
   const offer = await readOffer(view, body.offerId)
   if (offer === undefined) return reject('UNKNOWN_OFFER', `no live offer ${body.offerId}`)
-  if (offer.expiresAtMs <= context.timeMs) return reject('UNKNOWN_OFFER', `offer ${offer.id} expired at ${offer.expiresAtMs} (the ledger releases its credits at a block boundary)`)
+  if (pastExpiry(offer, context.timeMs)) return reject('UNKNOWN_OFFER', `offer ${offer.id} expired at ${offer.expiresAtMs} (the ledger releases its credits at a block boundary)`)
   if (offer.seller === sender) return reject('SELF_TRANSFER', 'the seller cannot accept its own offer (trade.cancel withdraws it)')
   if (offer.buyer !== '' && offer.buyer !== sender) return reject('NOT_OFFER_PARTY', `offer ${offer.id} is for buyer ${offer.buyer}`)
   if (body.quantity > offer.quantity) return reject('OFFER_QUANTITY_EXCEEDED', `offer ${offer.id} has ${offer.quantity} units left, ${body.quantity} asked`)

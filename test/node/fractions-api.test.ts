@@ -8,17 +8,11 @@ import { generateKeyPair, signTx } from '../../client/keys.ts'
 import { bytesToHex } from '../../client/wire.ts'
 import { buildApi } from '../../node/api/server.ts'
 import type { Application } from '../../node/app/application.ts'
-import { chainId, cleanup, genesis, openApp, registerProjectTx, registry, validatorKeys } from '../review/helpers.ts'
+import { chainId, cleanup, commitBlock, genesis, openApp, registerProjectTx, registry } from '../review/helpers.ts'
 
 const buyer = generateKeyPair()
 const buyerId = bytesToHex(buyer.publicKey)
 const registryId = bytesToHex(registry.publicKey)
-
-async function commitBlock(app: Application, timeMs: number): Promise<void> {
-  const proposer = validatorKeys[(app.latest.height + 1) % validatorKeys.length] as Uint8Array
-  const prepared = await app.prepareProposal(app.latest.height + 1, timeMs, proposer)
-  await app.commit(prepared.blockHash, new Uint8Array())
-}
 
 describe('fraction routes', () => {
   let app: Application

@@ -9,18 +9,12 @@ import { bytesToHex } from '../../client/wire.ts'
 import type { LockView } from '../../client/http.ts'
 import { buildApi } from '../../node/api/server.ts'
 import type { Application } from '../../node/app/application.ts'
-import { chainId, cleanup, genesis, openApp, registerProjectTx, registry, validatorKeys } from '../review/helpers.ts'
+import { chainId, cleanup, commitBlock, genesis, openApp, registerProjectTx, registry } from '../review/helpers.ts'
 
 const lender = generateKeyPair()
 const lenderId = bytesToHex(lender.publicKey)
 const registryId = bytesToHex(registry.publicKey)
 const HOUR_MS = 60 * 60 * 1000
-
-async function commitBlock(app: Application, timeMs: number): Promise<void> {
-  const proposer = validatorKeys[(app.latest.height + 1) % validatorKeys.length] as Uint8Array
-  const prepared = await app.prepareProposal(app.latest.height + 1, timeMs, proposer)
-  await app.commit(prepared.blockHash, new Uint8Array())
-}
 
 describe('lock routes', () => {
   let app: Application

@@ -7,16 +7,10 @@ import { generateKeyPair, signTx } from '../../client/keys.ts'
 import { bytesToHex } from '../../client/wire.ts'
 import type { Application } from '../../node/app/application.ts'
 import { nextNonceOf } from '../../node/ledger/index.ts'
-import { chainId, cleanup, genesis, openApp, registry, validatorKeys } from '../review/helpers.ts'
+import { chainId, cleanup, commitBlock, genesis, openApp, registry, validatorKeys } from '../review/helpers.ts'
 
 const holder = generateKeyPair()
 const registryId = bytesToHex(registry.publicKey)
-
-async function commitNext(app: Application): Promise<void> {
-  const height = app.latest.height + 1
-  const prepared = await app.prepareProposal(height, app.latest.timeMs + 1_000, validatorKeys[height % validatorKeys.length] as Uint8Array)
-  await app.commit(prepared.blockHash, new Uint8Array())
-}
 
 describe('the committed-nonce cache', () => {
   const apps: Application[] = []
@@ -32,7 +26,7 @@ describe('the committed-nonce cache', () => {
     const register = signTx(registry, chainId, 'project.register', 0, build.projectRegister({ registry: 'VCS', projectId: '0', name: 'p' }))
     const issue = signTx(registry, chainId, 'batch.issue', 1, build.batchIssue({ registry: 'VCS', projectId: '0', space: 'VCS', serialStart: 1, serialEnd: 10, to: holderId }))
     for (const tx of [register, issue]) expect((await app.submit(tx.bytes)).ok).toBe(true)
-    await commitNext(app)
+    await commitBlock(app, app.latest.timeMs + 1_000)
     expect(await app.nextNonce(registryId)).toBe(2)
     expect(await nextNonceOf(app.store.state, registryId)).toBe(2)
     // A replay of a committed nonce is refused, the next one accepted.

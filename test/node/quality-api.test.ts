@@ -14,8 +14,10 @@ import { bytesToHex, type Genesis } from '../../client/wire.ts'
 import { buildApi } from '../../node/api/server.ts'
 import { Application } from '../../node/app/application.ts'
 import { Store } from '../../node/storage/store.ts'
+import { commitBlock } from '../review/helpers.ts'
 
 const validators = Array.from({ length: 4 }, () => generateKeyPair())
+const proposerKeys = validators.map((validator) => validator.publicKey)
 const registry = generateKeyPair()
 const rater = generateKeyPair()
 const verifier = generateKeyPair()
@@ -34,12 +36,6 @@ const genesis: Genesis = {
 }
 const DATA_HASH = '5f'.repeat(32)
 const BENEFICIARY = 'Acme Reisen GmbH'
-
-async function commitBlock(app: Application, timeMs: number): Promise<void> {
-  const proposer = validators[(app.latest.height + 1) % validators.length]?.publicKey as Uint8Array
-  const prepared = await app.prepareProposal(app.latest.height + 1, timeMs, proposer)
-  await app.commit(prepared.blockHash, new Uint8Array())
-}
 
 describe('quality routes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tonne-quality-'))
@@ -70,11 +66,11 @@ describe('quality routes', () => {
     // A registry account may not rate: committed with WRONG_ROLE.
     wrongRole = signTx(registry, chainId, 'project.rate', 3, build.projectRate({ registry: 'VCS', projectId: '1340', scale: 'self', grade: 'AAA', ratedOn: '2023-06-01', reportUri: 'https://example.org/self' }))
     for (const tx of [register, issue, retirement, rating, attest, wrongRole]) expect((await app.submit(tx.bytes)).ok).toBe(true)
-    await commitBlock(app, t0)
+    await commitBlock(app, t0, proposerKeys)
     // The agency rates again: the new rating is current, the first one superseded.
     const again = signTx(rater, chainId, 'project.rate', 1, build.projectRate({ registry: 'VCS', projectId: '1340', scale: 'BeZero Carbon Rating (AAA-D)', grade: 'A', ratedOn: '2023-10-01', reportUri: 'https://example.org/r/1340-v2' }))
     expect((await app.submit(again.bytes)).ok).toBe(true)
-    await commitBlock(app, t0 + 1_000)
+    await commitBlock(app, t0 + 1_000, proposerKeys)
     api = await buildApi({ app, genesis, nodeId: 'n', validatorName: 'v0', peers: () => [], catchingUp: () => false, onAccepted: () => undefined })
     await api.listen({ host: '127.0.0.1', port: 0 })
     const address = api.server.address() as { port: number }

@@ -101,6 +101,13 @@ export async function openApp(): Promise<Application> {
   return Application.open(genesis, store)
 }
 
+/** Proposes the mempool's transactions as the next block at `timeMs` (round-robin proposer of `proposers`) and commits it. */
+export async function commitBlock(app: Application, timeMs: number, proposers: Uint8Array[] = validatorKeys): Promise<void> {
+  const height = app.latest.height + 1
+  const prepared = await app.prepareProposal(height, timeMs, proposers[height % proposers.length] as Uint8Array)
+  await app.commit(prepared.blockHash, new Uint8Array())
+}
+
 export async function cleanup(): Promise<void> {
   for (const store of stores.splice(0)) await store.close().catch(() => undefined)
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
