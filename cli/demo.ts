@@ -179,6 +179,15 @@ export async function runDemo(options: { out?: string; keep: boolean }): Promise
   return exitCode
 }
 
+/** Waits until `client`'s node has committed `height`: a read from another node than the one a transaction was sent to. */
+async function atHeight(client: TonneClient, height: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while ((await client.status()).height < height) {
+    if (Date.now() > deadline) throw new Error(`node did not reach height ${height} within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 /**
  * Quality information: the rating agency rates the real imported project of `source` and a verifier attests MRV data
  * for it (both illustrative: the grade, dates and tonnes are the demo's, not real assessments); the bank retires
@@ -199,6 +208,7 @@ async function qualityDemo(input: { source: string; verra: Signer; bank: Signer;
   const beneficiary = "The bank's private client"
   const privateRetire = build.creditRetirePrivate({ batchId: input.source, quantity: 5, beneficiary, purpose: 'Voluntary offsetting' })
   const retired = await input.bank.send('credit.retire-private', privateRetire.body, { wait: 'commit' })
+  await atHeight(input.other, retired.height ?? 0)
   const proof = await input.other.verifyBeneficiary(retired.id, beneficiary, privateRetire.salt)
   const wrongName = await input.other.verifyBeneficiary(retired.id, 'Someone else', privateRetire.salt)
   const quality = (await input.other.projectQuality(batch.registry, batch.projectId)).quality
@@ -229,6 +239,7 @@ async function portabilityDemo(input: { source: string; chainId: string; verra: 
   const dayMs = 24 * 60 * 60 * 1000
   const terms = build.portTerms({ batchId: input.source, range, fromRegistry: 'VCS', toRegistry: 'GS', toSigner: input.gold.accountId, expiresAtMs: Date.now() + dayMs, reason: 'credits move to Gold Standard as registry of record' })
   const ported = await input.verra.send('credit.port', signPort(readKeyFile(input.goldKey), input.chainId, terms), { wait: 'commit' })
+  await atHeight(input.gold.client, ported.height ?? 0)
   const recordOf = await input.gold.client.recordOf(input.source)
   const verraCancel = await input.verra.send('credit.cancel', build.creditCancel({ batchId: input.source, range: { start: range.start, end: range.start }, reason: 'demo: no longer of record here' }), { wait: 'commit' })
   const immobilised = await input.gold.send('credit.immobilise', build.creditImmobilise({ batchId: input.source, range: { start: range.start, end: range.start + 1 }, reason: 'demo: review at the new registry' }), { wait: 'commit' })
@@ -284,6 +295,7 @@ async function offtakeDemo(input: { source: string; chainId: string; verra: Sign
     build.batchIssue({ registry: batch.registry, projectId: batch.projectId, space: 'VCS', serialStart, serialEnd: serialStart + 99, vintageStart: '2025-01-01', vintageEnd: '2025-12-31', unitType: 'VCU', originalSerial: `demo-${serialStart}-${serialStart + 99}`, issuanceDate: new Date().toISOString().slice(0, 10), to: developer.accountId }),
     { wait: 'commit' },
   )
+  await atHeight(financier.client, issued.height ?? 0)
   const delivered = await financier.client.offtake(offtakeId)
   const newBatch = `VCS:${serialStart}-${serialStart + 99}`
   const provenance = (await financier.client.provenance({ batchId: newBatch, start: serialStart, end: serialStart })) as { events: { type: string; height: number; details: Record<string, string> }[] }
