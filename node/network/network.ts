@@ -25,6 +25,7 @@ import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import type { SyncRequest, SyncResponse } from '../../client/wire.ts'
 import { privateKeyFromHex } from './keys.ts'
+import { gossipFastMessageId } from './message-id.ts'
 import { createDirectConsensusHandler, directConsensusProtocolId, sendDirect } from './direct.ts'
 import {
   DIRECT_CONSENSUS_INBOUND_STREAMS_PER_CONNECTION_MAX,
@@ -158,6 +159,8 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
         directConnectTicks: Math.max(1, Math.round(limits.redialIntervalMs / GOSSIPSUB_HEARTBEAT_MS)),
         heartbeatInterval: GOSSIPSUB_HEARTBEAT_MS,
         allowedTopics: [txTopic, consensusTopic],
+        // Drops copies of a message already seen before their signature check (message-id.ts).
+        fastMsgIdFn: gossipFastMessageId as (message: { from?: Uint8Array; seqno?: Uint8Array }) => string,
         // gossipsub drops (and then forgets the peer for) an RPC frame over this, before decoding it.
         maxInboundDataLength: GOSSIP_RPC_BYTES_MAX,
         maxOutboundBufferSize: GOSSIP_OUTBOUND_BUFFER_RPCS_MAX * GOSSIP_RPC_BYTES_MAX,
