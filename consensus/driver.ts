@@ -400,7 +400,9 @@ export class ConsensusDriver {
       const signer = this.options.validatorPublicKeys[proposal.validatorIndex] as Uint8Array
       // A re-proposal (polRound >= 0) carries a block built by the proposer of some round <= polRound.
       const proposer = proposal.polRound < 0 ? signer : this.headerProposer(block, proposal.height, proposal.polRound, signer)
-      const processed = await this.options.app.processProposal(block, proposer, this.options.clock.nowMs(), value)
+      const processStartedMs = this.options.clock.nowMs()
+      const processed = await this.options.app.processProposal(block, proposer, processStartedMs, value)
+      this.options.logger.debug({ height, round: proposal.round, validatorIndex: proposal.validatorIndex, bytes: block.length, valid: processed.valid, tookMs: this.options.clock.nowMs() - processStartedMs }, 'proposal processed')
       // The signature covers the block hash, not the bytes that travel with it: bytes that are not the signed block
       // (any relay can swap them) are not this proposal, and must not make the proposer's value count as invalid.
       if (processed.blockHash !== value) {
@@ -471,7 +473,10 @@ export class ConsensusDriver {
       case 'scheduleTimeout': {
         const timer = clock.setTimeout(() => {
           this.timers.delete(timer)
-          this.enqueue(async () => this.feed({ type: 'timeout', step: output.step, height: output.height, round: output.round }))
+          this.enqueue(async () => {
+            if (output.height === this.state.height && output.round === this.state.round) this.options.logger.debug({ height: output.height, round: output.round, step: output.step }, 'timeout')
+            await this.feed({ type: 'timeout', step: output.step, height: output.height, round: output.round })
+          })
         }, output.durationMs)
         this.timers.add(timer)
         return
@@ -480,7 +485,9 @@ export class ConsensusDriver {
         const selfIndex = this.options.selfIndex
         if (selfIndex === null) return
         const proposer = this.options.validatorPublicKeys[selfIndex] as Uint8Array
-        const prepared = await this.options.app.prepareProposal(output.height, clock.nowMs(), proposer)
+        const prepareStartedMs = clock.nowMs()
+        const prepared = await this.options.app.prepareProposal(output.height, prepareStartedMs, proposer)
+        this.options.logger.debug({ height: output.height, round: output.round, bytes: prepared.block.length, tookMs: clock.nowMs() - prepareStartedMs }, 'proposal prepared')
         this.blocks.set(prepared.blockHash, prepared.block)
         await this.feed({ type: 'proposeValue', height: output.height, round: output.round, value: prepared.blockHash })
         return
