@@ -4,6 +4,7 @@
 import { ClassicLevel } from 'classic-level'
 import { decode, encode } from '../../client/wire.ts'
 import type { RangeOptions, StateReader, Write } from '../state/view.ts'
+import { CachedStateReader } from './state-cache.ts'
 
 export const PREFIX = {
   /** b/<padded height> -> encodeBlock bytes */
@@ -96,10 +97,25 @@ class LevelStateReader implements StateReader {
 }
 
 export class Store {
+  /** Committed ledger state, read through a cache of recent reads and writes (state-cache.ts). */
   readonly state: StateReader
+  private readonly cache: CachedStateReader
 
   private constructor(private readonly db: Database) {
-    this.state = new LevelStateReader(db)
+    this.cache = new CachedStateReader(new LevelStateReader(db))
+    this.state = this.cache
+  }
+
+  /** Writes a batch of state changes, keeping the state cache exact (written through, or dropped on failure). */
+  private async writeState(batch: ReturnType<Database['batch']>, writes: Write[]): Promise<void> {
+    this.cache.beginWrite()
+    let written = false
+    try {
+      await batch.write({ sync: true })
+      written = true
+    } finally {
+      this.cache.endWrite(written ? writes : null)
+    }
   }
 
   static async open(path: string): Promise<Store> {
@@ -139,7 +155,7 @@ export class Store {
       else batch.put(PREFIX.state + key, value)
     }
     batch.put(PREFIX.meta + 'latest', encode([latest.height, latest.appHash, latest.blockHash, latest.timeMs]))
-    await batch.write({ sync: true })
+    await this.writeState(batch, writes)
   }
 
   /** The one write of a committed block: block, certificate, results, state changes and height, atomically. */
@@ -155,7 +171,7 @@ export class Store {
       else batch.put(PREFIX.state + key, value)
     }
     batch.put(PREFIX.meta + 'latest', encode([commit.height, commit.appHash, commit.blockHash, commit.timeMs]))
-    await batch.write({ sync: true })
+    await this.writeState(batch, commit.writes)
     if (commit.height === crashAtHeight) process.kill(process.pid, 'SIGKILL')
   }
 
