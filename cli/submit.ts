@@ -19,6 +19,7 @@ export interface SubmittedTx {
 export interface CommittedTx extends SubmittedTx {
   height: number
   result: TxResultView
+  /** Submission to first seen in a block, on the monotonic clock (performance.now), so a wall-clock step cannot skew it. */
   latencyMs: number
 }
 
@@ -42,7 +43,7 @@ export async function submitAndWait(client: TonneClient, txs: SubmittedTx[], pro
       const index = next
       next += 1
       const tx = txs[index] as SubmittedTx
-      pendingById.set(tx.id, { index, submittedAtMs: Date.now() })
+      pendingById.set(tx.id, { index, submittedAtMs: performance.now() })
       try {
         await client.submit(tx.bytes)
       } catch (error) {
@@ -57,7 +58,7 @@ export async function submitAndWait(client: TonneClient, txs: SubmittedTx[], pro
     const height = (await client.status()).height
     for (let blockHeight = seenHeight + 1; blockHeight <= height; blockHeight += 1) {
       const block = (await client.block(blockHeight)) as BlockView
-      const observedAtMs = Date.now()
+      const observedAtMs = performance.now()
       for (const entry of block.txs) {
         const pending = pendingById.get(entry.id)
         if (pending === undefined) continue
@@ -77,7 +78,7 @@ export async function submitAndWait(client: TonneClient, txs: SubmittedTx[], pro
 
 /** A transaction overdue for commit is looked up: committed ones are collected, dropped ones fail the run. */
 async function checkOverdue(client: TonneClient, txs: SubmittedTx[], pendingById: Map<string, { index: number; submittedAtMs: number }>, results: (CommittedTx | undefined)[]): Promise<number> {
-  const now = Date.now()
+  const now = performance.now()
   let collected = 0
   for (const [id, pending] of pendingById) {
     if (now - pending.submittedAtMs < COMMIT_WAIT_MS_MAX) continue

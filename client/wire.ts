@@ -1214,6 +1214,30 @@ export function decodeEvidence(bytes: Uint8Array): Evidence {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Transaction gossip: one message on the tx topic carries several signed transactions, so the per-message costs
+// of gossip (framing, encryption, a send per peer, the author's signature and its check) are paid once for many.
+/** Signed transactions in one gossip message. */
+export const TX_GOSSIP_TXS_MAX = 256
+/** Bytes of one gossip message of transactions (room for at least one largest transaction). */
+export const TX_GOSSIP_BYTES_MAX = 512 * 1024
+
+/** A gossip message of signed transactions: a msgpack array of their envelope bytes (encodeSignedTx). */
+export function encodeTxGossip(signedTxs: Uint8Array[]): Uint8Array {
+  return encode(signedTxs)
+}
+
+/** The signed transactions of a gossip message; structure only (each is then checked as any submitted one). */
+export function decodeTxGossip(bytes: Uint8Array): Uint8Array[] {
+  if (bytes.length > TX_GOSSIP_BYTES_MAX) throw new WireError('MALFORMED_MESSAGE', `a transaction gossip message is ${bytes.length} bytes, more than ${TX_GOSSIP_BYTES_MAX}`)
+  const value = decode(bytes)
+  if (!Array.isArray(value) || value.length === 0 || value.length > TX_GOSSIP_TXS_MAX) throw new WireError('MALFORMED_MESSAGE', `a transaction gossip message is an array of 1 to ${TX_GOSSIP_TXS_MAX} signed transactions`)
+  return value.map((entry: unknown) => {
+    if (!isBytes(entry)) throw new WireError('MALFORMED_MESSAGE', 'each transaction of a gossip message is binary (signed transaction bytes)')
+    return new Uint8Array(entry)
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Block sync request/response (protocol /tonne/blocks/1): a node asks for committed blocks from a height.
 export const SYNC_BLOCKS_PER_RESPONSE_MAX = 50
 

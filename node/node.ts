@@ -11,7 +11,8 @@ import { loadHome, type NodeHome } from './config/config.ts'
 import { createNetwork, type Network } from './network/index.ts'
 import { Store } from './storage/store.ts'
 import { BlockSync, serveBlocks } from './sync/block-sync.ts'
-import { createConsensusDriver, gossipTxVerdict, validatorIndexOf } from './validator.ts'
+import { TxGossipBatcher, gossipTxsVerdict } from './mempool/tx-gossip.ts'
+import { createConsensusDriver, validatorIndexOf } from './validator.ts'
 import type { FastifyInstance } from 'fastify'
 
 export interface RunningNode {
@@ -49,7 +50,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
       logger: logger.child({ module: 'network' }),
     },
     {
-      validateTx: async (bytes) => gossipTxVerdict(await app.submit(bytes)),
+      validateTx: (bytes) => gossipTxsVerdict(bytes, (signedTx) => app.submit(signedTx)),
       onTx: () => undefined,
       validateConsensus: (bytes) => (driver === null ? 'ignore' : driver.receive(bytes)),
       onConsensus: () => undefined,
@@ -69,6 +70,10 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     clock: systemClock,
     logger: logger.child({ module: 'consensus' }),
   })
+  // Transactions accepted from clients travel to the other nodes several to a gossip message (mempool/tx-gossip.ts).
+  const txGossip = new TxGossipBatcher((message) => {
+    network.publishTx(message).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'transaction publish failed'))
+  })
   const sync = new BlockSync(driver, network, () => app.latest.height, logger.child({ module: 'sync' }))
 
   const api = await buildApi({
@@ -78,9 +83,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     validatorName: selfIndex >= 0 ? (genesis.validators[selfIndex]?.name ?? null) : null,
     peers: () => network.connectedPeers(),
     catchingUp: () => sync.catchingUp,
-    onAccepted: (bytes) => {
-      network.publishTx(bytes).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'transaction publish failed'))
-    },
+    onAccepted: (bytes) => txGossip.add(bytes),
   })
   const apiUrl = await api.listen({ host: config.apiHost, port: config.apiPort })
   await driver.start()
@@ -102,6 +105,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
       sync.stop()
       driver?.stop()
       await api.close()
+      txGossip.stop()
       await driver?.idle()
       await network.stop()
       await store.close()

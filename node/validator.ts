@@ -4,7 +4,7 @@
 // runs the node's real wiring.
 import type { KeyPair } from '../client/keys.ts'
 import { hexToBytes, type Genesis } from '../client/wire.ts'
-import { ConsensusDriver, decodeSignerState, encodeSignerState, type Clock, type ConsensusApplication, type DriverOptions, type Logger, type SignerStore, type Verdict } from '../consensus/driver.ts'
+import { ConsensusDriver, decodeSignerState, encodeSignerState, type Clock, type ConsensusApplication, type DriverOptions, type Logger, type SignerStore } from '../consensus/driver.ts'
 import type { Application, SubmitOutcome } from './app/application.ts'
 import { createSigner } from './crypto/sign.ts'
 import { verifySignature } from './crypto/verify.ts'
@@ -75,12 +75,3 @@ export function createConsensusDriver(options: ValidatorOptions): ConsensusDrive
   })
 }
 
-/**
- * The gossip verdict of a transaction the application checked: relay what is new and valid, penalise the peer for
- * what no honest node would relay (a bad signature, malformed bytes, another chain, oversize), ignore the rest
- * (already known, nonce already used, mempool full: an honest peer can relay those in a race).
- */
-export function gossipTxVerdict(outcome: SubmitOutcome): Verdict {
-  if (outcome.ok) return outcome.alreadyPending ? 'ignore' : 'accept'
-  return outcome.code === 'BAD_SIGNATURE' || outcome.code === 'MALFORMED_TX' || outcome.code === 'WRONG_CHAIN' || outcome.code === 'TX_TOO_LARGE' ? 'reject' : 'ignore'
-}

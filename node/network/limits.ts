@@ -1,12 +1,12 @@
 // Limits of the p2p layer, with their units in the name. createNetwork takes a Partial<NetworkLimits> and
 // fills the rest from DEFAULT_NETWORK_LIMITS.
-import { BLOCK_BYTES_MAX, TX_BYTES_MAX } from '../../client/wire.ts'
+import { BLOCK_BYTES_MAX, TX_BYTES_MAX, TX_GOSSIP_BYTES_MAX } from '../../client/wire.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
 
-/** Largest message accepted on the txs topic: a signed transaction (TX_BYTES_MAX + signature + framing). */
-export const TX_MESSAGE_BYTES_MAX = 70 * KiB
+/** Largest message accepted on the txs topic: a gossip message of signed transactions (TX_GOSSIP_BYTES_MAX). */
+export const TX_MESSAGE_BYTES_MAX = TX_GOSSIP_BYTES_MAX
 /** Largest message accepted on the consensus topic: a proposal carries a whole block (BLOCK_BYTES_MAX). */
 export const CONSENSUS_MESSAGE_BYTES_MAX = 9 * MiB
 /** A block sync request (dial, request, response) must complete within this many milliseconds. */
@@ -113,7 +113,7 @@ export const DEFAULT_NETWORK_LIMITS: Readonly<NetworkLimits> = Object.freeze({
 })
 
 // The defaults must fit what the wire format allows.
-if (TX_MESSAGE_BYTES_MAX < TX_BYTES_MAX + 1 * KiB || TX_MESSAGE_BYTES_MAX > 4 * MiB - 256 * KiB) throw new Error('TX_MESSAGE_BYTES_MAX cannot carry a maximal transaction')
+if (TX_MESSAGE_BYTES_MAX < TX_BYTES_MAX + 1 * KiB || TX_MESSAGE_BYTES_MAX < TX_GOSSIP_BYTES_MAX || TX_MESSAGE_BYTES_MAX > 4 * MiB - 256 * KiB) throw new Error('TX_MESSAGE_BYTES_MAX cannot carry a maximal transaction')
 if (CONSENSUS_MESSAGE_BYTES_MAX < BLOCK_BYTES_MAX + 64 * KiB) throw new Error('CONSENSUS_MESSAGE_BYTES_MAX cannot carry a maximal block')
 if (SYNC_RESPONSE_BYTES_MAX < BLOCK_BYTES_MAX + 256 * KiB) throw new Error('SYNC_RESPONSE_BYTES_MAX cannot carry a maximal block')
 

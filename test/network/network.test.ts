@@ -272,7 +272,7 @@ describe('gossip', () => {
   it('enforces message size limits on receipt and carries consensus messages too large for gossipsub', async () => {
     const [ia, ib] = [await identity(), await identity()]
     // a's own limits are loose; b enforces the defaults and rejects consensus messages starting with 'c'.
-    const a = await start(ia, { peers: [ib], allowed: [ib], limits: { txMessageBytesMax: 200 * 1024, consensusMessageBytesMax: 10 * 1024 * 1024 } })
+    const a = await start(ia, { peers: [ib], allowed: [ib], limits: { txMessageBytesMax: 2 * TX_MESSAGE_BYTES_MAX, peerTxBurstBytesMax: 64 * 1024 * 1024, consensusMessageBytesMax: 10 * 1024 * 1024 } })
     const b = await start(ib, {
       peers: [ia],
       allowed: [ia],

@@ -19,6 +19,7 @@ import {
   decodeSignedTx,
   decodeSyncRequest,
   decodeSyncResponse,
+  decodeTxGossip,
   decodeTx,
   DOMAIN_PROPOSAL,
   DOMAIN_VOTE,
@@ -30,6 +31,9 @@ import {
   encodeSignedTx,
   encodeSyncRequest,
   encodeSyncResponse,
+  encodeTxGossip,
+  TX_GOSSIP_BYTES_MAX,
+  TX_GOSSIP_TXS_MAX,
   encodeTx,
   proposalSignBytes,
   SYNC_BLOCKS_PER_RESPONSE_MAX,
@@ -244,6 +248,15 @@ const DECODERS: DecoderCase[] = [
     },
     encode: encodeSyncResponse,
   },
+  {
+    name: 'decodeTxGossip',
+    decode: decodeTxGossip,
+    check: (value: Uint8Array[]) => {
+      expect(Array.isArray(value) && value.length >= 1 && value.length <= TX_GOSSIP_TXS_MAX).toBe(true)
+      for (const tx of value) expect(isU8(tx)).toBe(true)
+    },
+    encode: encodeTxGossip,
+  },
 ]
 
 const WIRE_ERROR_CODES = ['TX_TOO_LARGE', 'MALFORMED_TX', 'UNKNOWN_KIND', 'BLOCK_TOO_LARGE', 'MALFORMED_BLOCK', 'MALFORMED_CERTIFICATE', 'MALFORMED_MESSAGE']
@@ -295,6 +308,20 @@ function expectWireError(run: () => unknown, code: string): void {
 
 // ---------------------------------------------------------------------------------------------------------
 describe('round trips', () => {
+  it('transaction gossip messages, and their bounds', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: TX_GOSSIP_TXS_MAX }), (txs) => {
+        expect(decodeTxGossip(encodeTxGossip(txs))).toEqual(txs)
+      }),
+      { numRuns: 50 },
+    )
+    expectWireError(() => decodeTxGossip(encodeTxGossip([])), 'MALFORMED_MESSAGE')
+    expectWireError(() => decodeTxGossip(encodeTxGossip(Array.from({ length: TX_GOSSIP_TXS_MAX + 1 }, () => new Uint8Array(1)))), 'MALFORMED_MESSAGE')
+    expectWireError(() => decodeTxGossip(encodeTxGossip([new Uint8Array(TX_GOSSIP_BYTES_MAX)])), 'MALFORMED_MESSAGE')
+    expectWireError(() => decodeTxGossip(encode([new Uint8Array(1), 'not bytes'])), 'MALFORMED_MESSAGE')
+    expectWireError(() => decodeTxGossip(encode({ txs: [] })), 'MALFORMED_MESSAGE')
+  })
+
   it('signed transactions and transactions', () => {
     fc.assert(
       fc.property(signedTxArb, txArb, (signed, tx) => {

@@ -27,6 +27,7 @@ import {
   decodeSignedTx,
   decodeSyncRequest,
   decodeSyncResponse,
+  decodeTxGossip,
   decodeTx,
   encode,
   encodeBlock,
@@ -36,6 +37,7 @@ import {
   encodeSignedTx,
   encodeSyncRequest,
   encodeSyncResponse,
+  encodeTxGossip,
   encodeTx,
   hexToBytes,
   txSignBytes,
@@ -202,6 +204,7 @@ const DECODERS: Decoder[] = [
   { name: 'decodeConsensusMessage', decode: decodeConsensusMessage, encode: encodeConsensusMessage },
   { name: 'decodeSyncRequest', decode: decodeSyncRequest, encode: encodeSyncRequest },
   { name: 'decodeSyncResponse', decode: decodeSyncResponse, encode: encodeSyncResponse },
+  { name: 'decodeTxGossip', decode: decodeTxGossip, encode: encodeTxGossip },
 ]
 
 const shown = (input: Uint8Array) => bytesToHex(input.subarray(0, 120)) + (input.length > 120 ? `... (${input.length} bytes)` : '')
