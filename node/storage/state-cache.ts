@@ -16,30 +16,52 @@
 //     cache is dropped.
 //   - A read that overlaps a write (started before endWrite, or while a write is in progress) is answered but not
 //     cached: it may have seen the state before or after the batch.
-// Values are the store's bytes, shared between readers (callers never mutate them, as with MemoryState); range
-// answers are fresh arrays.
+// Values are shared between readers (callers never mutate them, as with MemoryState); range answers are fresh
+// arrays. Written-through values are copies: the encoder's bytes are views into its shared buffer, which a cached
+// view would keep alive. Bounds are in entries and in bytes; an empty range answer counts as one row.
 import type { RangeOptions, StateReader, Write } from '../state/view.ts'
 
 /** Point reads (keys, present or absent) kept; least recently used dropped first. */
 export const STATE_CACHE_KEYS_MAX = 100_000
-/** Rows of cached range answers kept in all; least recently used ranges dropped first. */
+/** Bytes of cached point reads (key characters + value bytes + STATE_CACHE_ENTRY_OVERHEAD_BYTES each). */
+export const STATE_CACHE_KEY_BYTES_MAX = 32 * 1024 * 1024
+/** Rows of cached range answers kept in all, each range counting one more (so empty answers count too). */
 export const STATE_CACHE_RANGE_ROWS_MAX = 100_000
+/** Bytes of cached range answers (their rows' keys and values + STATE_CACHE_ENTRY_OVERHEAD_BYTES per range and row). */
+export const STATE_CACHE_RANGE_BYTES_MAX = 32 * 1024 * 1024
 /** A range answer with more rows than this is not cached. */
 export const STATE_CACHE_ROWS_PER_RANGE_MAX = 1_000
+/** What one cached entry or row is counted for beyond its key and value, against the byte bounds. */
+export const STATE_CACHE_ENTRY_OVERHEAD_BYTES = 64
 
 export interface StateCacheLimits {
   keysMax: number
+  keyBytesMax: number
   rangeRowsMax: number
+  rangeBytesMax: number
   rowsPerRangeMax: number
 }
 
-const DEFAULT_LIMITS: StateCacheLimits = { keysMax: STATE_CACHE_KEYS_MAX, rangeRowsMax: STATE_CACHE_RANGE_ROWS_MAX, rowsPerRangeMax: STATE_CACHE_ROWS_PER_RANGE_MAX }
+const DEFAULT_LIMITS: StateCacheLimits = {
+  keysMax: STATE_CACHE_KEYS_MAX,
+  keyBytesMax: STATE_CACHE_KEY_BYTES_MAX,
+  rangeRowsMax: STATE_CACHE_RANGE_ROWS_MAX,
+  rangeBytesMax: STATE_CACHE_RANGE_BYTES_MAX,
+  rowsPerRangeMax: STATE_CACHE_ROWS_PER_RANGE_MAX,
+}
 
 const ABSENT = Symbol('absent')
 
 interface CachedRange {
   prefix: string
   rows: [string, Uint8Array][]
+  /** Counted against rangeRowsMax: its rows, plus one. */
+  count: number
+  bytes: number
+}
+
+function pointBytes(key: string, value: Uint8Array | typeof ABSENT): number {
+  return key.length + (value === ABSENT ? 0 : value.byteLength) + STATE_CACHE_ENTRY_OVERHEAD_BYTES
 }
 
 /** The prefix a range reads when it is exactly "every key starting with P" for a P ending in '/'; else null. */
@@ -52,10 +74,12 @@ function cachablePrefix(options: RangeOptions): string | null {
 
 export class CachedStateReader implements StateReader {
   private readonly points = new Map<string, Uint8Array | typeof ABSENT>()
+  private pointBytesTotal = 0
   private readonly ranges = new Map<string, CachedRange>()
   /** Cache keys of the ranges cached for each prefix. */
   private readonly rangesByPrefix = new Map<string, Set<string>>()
-  private rangeRows = 0
+  private rangeCount = 0
+  private rangeBytes = 0
   /** Bumped at the start and the end of every write: a read that saw it change overlapped a write. */
   private generation = 0
   private writing = false
@@ -111,7 +135,8 @@ export class CachedStateReader implements StateReader {
         return
       }
       for (const [key, value] of written) {
-        this.rememberPoint(key, value ?? ABSENT)
+        // A copy: the encoder's bytes are a view into its shared buffer, which the cache must not keep alive.
+        this.rememberPoint(key, value === null ? ABSENT : value.slice())
         for (let index = key.indexOf('/'); index !== -1; index = key.indexOf('/', index + 1)) {
           const keys = this.rangesByPrefix.get(key.slice(0, index + 1))
           if (keys !== undefined) for (const cacheKey of [...keys]) this.dropRange(cacheKey)
@@ -124,37 +149,53 @@ export class CachedStateReader implements StateReader {
   }
 
   /** What the cache holds (for tests and metrics). */
-  stats(): { keys: number; ranges: number; rangeRows: number } {
-    return { keys: this.points.size, ranges: this.ranges.size, rangeRows: this.rangeRows }
+  stats(): { keys: number; keyBytes: number; ranges: number; rangeRows: number; rangeBytes: number } {
+    return { keys: this.points.size, keyBytes: this.pointBytesTotal, ranges: this.ranges.size, rangeRows: this.rangeCount, rangeBytes: this.rangeBytes }
   }
 
   private clear(): void {
     this.points.clear()
     this.ranges.clear()
     this.rangesByPrefix.clear()
-    this.rangeRows = 0
+    this.pointBytesTotal = 0
+    this.rangeCount = 0
+    this.rangeBytes = 0
   }
 
   private rememberPoint(key: string, value: Uint8Array | typeof ABSENT): void {
-    this.points.delete(key)
-    while (this.points.size >= this.limits.keysMax) {
+    this.dropPoint(key)
+    const bytes = pointBytes(key, value)
+    if (this.limits.keysMax <= 0 || bytes > this.limits.keyBytesMax) return
+    while (this.points.size >= this.limits.keysMax || this.pointBytesTotal + bytes > this.limits.keyBytesMax) {
       const oldest = this.points.keys().next()
       if (oldest.done === true) break
-      this.points.delete(oldest.value)
+      this.dropPoint(oldest.value)
     }
-    if (this.limits.keysMax > 0) this.points.set(key, value)
+    this.points.set(key, value)
+    this.pointBytesTotal += bytes
+  }
+
+  private dropPoint(key: string): void {
+    const value = this.points.get(key)
+    if (value === undefined) return
+    this.points.delete(key)
+    this.pointBytesTotal -= pointBytes(key, value)
   }
 
   private rememberRange(cacheKey: string, prefix: string, rows: [string, Uint8Array][]): void {
     this.dropRange(cacheKey)
-    while (this.ranges.size > 0 && this.rangeRows + rows.length > this.limits.rangeRowsMax) {
+    const count = rows.length + 1
+    let bytes = STATE_CACHE_ENTRY_OVERHEAD_BYTES + cacheKey.length
+    for (const [key, value] of rows) bytes += key.length + value.byteLength + STATE_CACHE_ENTRY_OVERHEAD_BYTES
+    if (count > this.limits.rangeRowsMax || bytes > this.limits.rangeBytesMax) return
+    while (this.rangeCount + count > this.limits.rangeRowsMax || this.rangeBytes + bytes > this.limits.rangeBytesMax) {
       const oldest = this.ranges.keys().next()
       if (oldest.done === true) break
       this.dropRange(oldest.value)
     }
-    if (this.rangeRows + rows.length > this.limits.rangeRowsMax) return
-    this.ranges.set(cacheKey, { prefix, rows })
-    this.rangeRows += rows.length
+    this.ranges.set(cacheKey, { prefix, rows, count, bytes })
+    this.rangeCount += count
+    this.rangeBytes += bytes
     const keys = this.rangesByPrefix.get(prefix) ?? new Set<string>()
     keys.add(cacheKey)
     this.rangesByPrefix.set(prefix, keys)
@@ -164,7 +205,8 @@ export class CachedStateReader implements StateReader {
     const cached = this.ranges.get(cacheKey)
     if (cached === undefined) return
     this.ranges.delete(cacheKey)
-    this.rangeRows -= cached.rows.length
+    this.rangeCount -= cached.count
+    this.rangeBytes -= cached.bytes
     const keys = this.rangesByPrefix.get(cached.prefix)
     keys?.delete(cacheKey)
     if (keys?.size === 0) this.rangesByPrefix.delete(cached.prefix)
