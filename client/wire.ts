@@ -1226,6 +1226,19 @@ export function encodeTxGossip(signedTxs: Uint8Array[]): Uint8Array {
   return encode(signedTxs)
 }
 
+/**
+ * How many transactions a gossip message says it carries, read from its msgpack array header alone (before any
+ * decoding), so the network can charge a peer per transaction; 1 for anything that is not an array header.
+ */
+export function txGossipCount(bytes: Uint8Array): number {
+  const first = bytes[0]
+  if (first === undefined) return 1
+  if (first >= 0x90 && first <= 0x9f) return Math.max(1, first & 0x0f)
+  if (first === 0xdc && bytes.length >= 3) return Math.max(1, ((bytes[1] as number) << 8) | (bytes[2] as number))
+  if (first === 0xdd && bytes.length >= 5) return Math.max(1, (((bytes[1] as number) << 24) >>> 0) + (((bytes[2] as number) << 16) | ((bytes[3] as number) << 8) | (bytes[4] as number)))
+  return 1
+}
+
 /** The signed transactions of a gossip message; structure only (each is then checked as any submitted one). */
 export function decodeTxGossip(bytes: Uint8Array): Uint8Array[] {
   if (bytes.length > TX_GOSSIP_BYTES_MAX) throw new WireError('MALFORMED_MESSAGE', `a transaction gossip message is ${bytes.length} bytes, more than ${TX_GOSSIP_BYTES_MAX}`)

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import pino, { type Logger as PinoLogger } from 'pino'
 import { readKeyFile } from '../client/keys.ts'
-import { bytesToHex } from '../client/wire.ts'
+import { bytesToHex, txGossipCount } from '../client/wire.ts'
 import { systemClock, type ConsensusDriver } from '../consensus/driver.ts'
 import { buildApi } from './api/server.ts'
 import { Application } from './app/application.ts'
@@ -51,6 +51,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     },
     {
       validateTx: (bytes) => gossipTxsVerdict(bytes, (signedTx) => app.submit(signedTx)),
+      txMessageCost: txGossipCount,
       onTx: () => undefined,
       validateConsensus: (bytes) => (driver === null ? 'ignore' : driver.receive(bytes)),
       onConsensus: () => undefined,

@@ -8,12 +8,14 @@ import {
   canonicalEvidence,
   decode,
   decodeBlock,
+  decodeSignedTx,
   encode,
   encodeBlock,
   evidenceHashOf,
   evidenceId,
   EVIDENCE_BYTES_MAX,
   hexToBytes,
+  txId,
   txsHash,
   ZERO_HASH,
   type Block,
@@ -142,6 +144,10 @@ export class Application {
 
   /** CheckTx: verify envelope and signature (once), check the nonce against committed state, add to the mempool. */
   async submit(bytes: Uint8Array): Promise<SubmitOutcome & { checked?: CheckedTx }> {
+    // A transaction already committed is answered before its signature is checked: its id (over txBytes) is in the
+    // store whatever signature this copy carries, so replaying committed transactions costs a read, not a check.
+    const committedId = await this.committedIdOf(bytes)
+    if (committedId !== null) return { ok: true, id: committedId, alreadyPending: true }
     const result = this.verifier.check(bytes)
     if (!result.ok) return result
     const { checked } = result
@@ -152,6 +158,17 @@ export class Application {
     if (committed !== undefined) return { ok: true, id: checked.id, alreadyPending: true, checked }
     const outcome = this.mempool.add(checked, nonce)
     return { ...outcome, checked }
+  }
+
+  /** The id of these signed-transaction bytes if a committed block holds it; null otherwise or when malformed. */
+  private async committedIdOf(bytes: Uint8Array): Promise<string | null> {
+    let id: string
+    try {
+      id = txId(decodeSignedTx(bytes).txBytes)
+    } catch {
+      return null
+    }
+    return (await this.store.state.get('tx/' + id)) === undefined ? null : id
   }
 
   /**

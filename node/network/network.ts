@@ -111,7 +111,8 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   const allowedAuthors = new Set([...allowed, self])
   const peers = parsePeers(options, self, allowed)
 
-  const txTopic = `${options.topicPrefix}/txs/1`
+  // Version 2: a message carries several transactions (client/wire.ts encodeTxGossip); version 1 carried one.
+  const txTopic = `${options.topicPrefix}/txs/2`
   const consensusTopic = `${options.topicPrefix}/consensus/1`
   const syncProtocol = syncProtocolId(options.topicPrefix)
   const directConsensusProtocol = directConsensusProtocolId(options.topicPrefix)
@@ -183,7 +184,7 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
   // --- gossip validation and delivery -------------------------------------------------------------
   // The propagation source (the peer that handed us the message; for a relayed message not its author) is
   // who is rate-limited and charged for a rejected message.
-  function validator(topic: string, kind: GossipKind, maxBytes: number, validate: NetworkHandlers['validateTx']) {
+  function validator(topic: string, kind: GossipKind, maxBytes: number, validate: NetworkHandlers['validateTx'], cost: (bytes: Uint8Array) => number = () => 1) {
     const reject = (source: string, detail: Record<string, unknown>): TopicValidatorResult => {
       guard.offence(source, 'gossip-rejected', { topic, ...detail })
       return TopicValidatorResult.Reject
@@ -198,7 +199,7 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
         log.debug({ topic, author }, 'rejected a gossip message authored outside the validator set')
         return reject(source, { author, why: 'author outside the validator set' })
       }
-      if (!guard.allowGossip(source, author, kind, message.data.length)) {
+      if (!guard.allowGossip(source, author, kind, message.data.length, cost(message.data))) {
         // Over the limit for its own messages: an offence. For messages it relays: dropped, not penalised.
         if (author === source) guard.offence(source, 'gossip-rate-limited', { topic })
         else guard.drop(source, 'gossip-relay-rate-limited')
@@ -221,7 +222,7 @@ export async function createNetwork(options: NetworkOptions, handlers: NetworkHa
       return TopicValidatorResult.Ignore
     }
   }
-  pubsub.topicValidators.set(txTopic, validator(txTopic, 'tx', limits.txMessageBytesMax, handlers.validateTx))
+  pubsub.topicValidators.set(txTopic, validator(txTopic, 'tx', limits.txMessageBytesMax, handlers.validateTx, (bytes) => Math.max(1, handlers.txMessageCost?.(bytes) ?? 1)))
   pubsub.topicValidators.set(consensusTopic, validator(consensusTopic, 'consensus', limits.consensusMessageBytesMax, handlers.validateConsensus))
 
   function deliver(topic: string, handler: NetworkHandlers['onTx'], data: Uint8Array, author: string): void {

@@ -115,9 +115,10 @@ export class PeerGuard {
 
   /**
    * Charges one gossip message of `bytes` bytes, authored by `author` (a genesis validator), to the peer
-   * that handed it to us; false: over a limit.
+   * that handed it to us, as `messages` messages against the message bucket (a gossip message of transactions
+   * counts as many as it carries); false: over a limit.
    */
-  allowGossip(peerId: string, author: string, kind: GossipKind, bytes: number): boolean {
+  allowGossip(peerId: string, author: string, kind: GossipKind, bytes: number, messages = 1): boolean {
     const state = this.state(peerId)
     const now = this.now()
     const key = `${kind} ${author}`
@@ -134,8 +135,8 @@ export class PeerGuard {
       state.gossip.set(key, buckets)
     }
     // Check both before taking from either, so a refused message costs nothing.
-    if (!buckets.messages.has(1, now) || !buckets.bytes.has(bytes, now)) return false
-    return buckets.messages.take(1, now) && buckets.bytes.take(bytes, now)
+    if (!buckets.messages.has(messages, now) || !buckets.bytes.has(bytes, now)) return false
+    return buckets.messages.take(messages, now) && buckets.bytes.take(bytes, now)
   }
 
   /** Counts a dropped message against a peer without penalising it (see 'gossip-relay-rate-limited'). */

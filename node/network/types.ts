@@ -45,6 +45,11 @@ export interface NetworkOptions {
  */
 export interface NetworkHandlers {
   validateTx(bytes: Uint8Array, fromPeerId: string): ValidationResult | Promise<ValidationResult>
+  /**
+   * How many transactions a tx-topic message carries, charged against the per-peer message bucket before it is
+   * validated (read from the message's header, without decoding it); 1 when absent.
+   */
+  txMessageCost?(bytes: Uint8Array): number
   onTx(bytes: Uint8Array, fromPeerId: string): void | Promise<void>
   validateConsensus(bytes: Uint8Array, fromPeerId: string): ValidationResult | Promise<ValidationResult>
   onConsensus(bytes: Uint8Array, fromPeerId: string): void | Promise<void>

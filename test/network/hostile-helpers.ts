@@ -13,7 +13,8 @@ import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { hexToBytes, type SyncRequest, type SyncResponse } from '../../client/wire.ts'
+import { hexToBytes, txGossipCount, type SyncRequest, type SyncResponse } from '../../client/wire.ts'
+import { gossipTxsVerdict } from '../../node/mempool/tx-gossip.ts'
 import type { ConsensusDriver } from '../../consensus/driver.ts'
 import {
   createNetwork,
@@ -28,7 +29,7 @@ import {
 import { ManualClock, chainId, consensusApp, makeDriver, openApp } from '../review/helpers.ts'
 
 export const CHAIN = chainId
-export const TX_TOPIC = `${CHAIN}/txs/1`
+export const TX_TOPIC = `${CHAIN}/txs/2`
 export const CONSENSUS_TOPIC = `${CHAIN}/consensus/1`
 export const SYNC_PROTOCOL = `/${CHAIN}/tonne/blocks/1`
 export const DIRECT_PROTOCOL = `/${CHAIN}/tonne/consensus-direct/1`
@@ -86,6 +87,7 @@ export interface HonestNode {
 /** A real Application (mempool check) and an observing ConsensusDriver, as node.ts wires them. */
 export interface RealValidators {
   validateTx: NetworkHandlers['validateTx']
+  txMessageCost: NonNullable<NetworkHandlers['txMessageCost']>
   validateConsensus: NetworkHandlers['validateConsensus']
   driver: ConsensusDriver
 }
@@ -96,12 +98,9 @@ export async function realValidators(): Promise<RealValidators> {
   await driver.start()
   return {
     driver,
-    // The same mapping as node/node.ts.
-    validateTx: async (bytes) => {
-      const outcome = await app.submit(bytes)
-      if (outcome.ok) return outcome.alreadyPending ? 'ignore' : 'accept'
-      return outcome.code === 'BAD_SIGNATURE' || outcome.code === 'MALFORMED_TX' || outcome.code === 'WRONG_CHAIN' || outcome.code === 'TX_TOO_LARGE' ? 'reject' : 'ignore'
-    },
+    // The same wiring as node/node.ts.
+    validateTx: (bytes) => gossipTxsVerdict(bytes, (signedTx) => app.submit(signedTx)),
+    txMessageCost: txGossipCount,
     validateConsensus: (bytes) => driver.receive(bytes),
   }
 }
@@ -129,7 +128,7 @@ export async function stopAll(): Promise<void> {
 export async function startHonest(
   me: Identity,
   genesis: Identity[],
-  options: { validators?: Partial<Pick<NetworkHandlers, 'validateTx' | 'validateConsensus'>>; limits?: Partial<NetworkLimits>; peers?: Identity[] } = {},
+  options: { validators?: Partial<Pick<NetworkHandlers, 'validateTx' | 'validateConsensus' | 'txMessageCost'>>; limits?: Partial<NetworkLimits>; peers?: Identity[] } = {},
 ): Promise<HonestNode> {
   const node: HonestNode = { id: me, net: undefined as unknown as Network, txs: [], consensus: [], verdicts: [], logs: [] }
   const record = (level: string) => (object: Record<string, unknown>, message: string) => void node.logs.push({ level, object, message })
@@ -147,6 +146,7 @@ export async function startHonest(
       node.verdicts.push({ topic: 'consensus', bytes, verdict })
       return verdict
     },
+    ...(options.validators?.txMessageCost === undefined ? {} : { txMessageCost: options.validators.txMessageCost }),
     onTx: (bytes) => void node.txs.push(bytes),
     onConsensus: (bytes) => void node.consensus.push(bytes),
     serveBlocks: async (request) => fakeBlocks(request, 100),

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as build from '../../client/builders.ts'
 import { generateKeyPair, sign, signTx } from '../../client/keys.ts'
-import { bytesToHex, concatBytes, decode, encode, encodeConsensusMessage, encodeSignedTx, decodeSignedTx, voteSignBytes } from '../../client/wire.ts'
+import { bytesToHex, concatBytes, decode, encode, encodeConsensusMessage, encodeSignedTx, encodeTxGossip, decodeSignedTx, voteSignBytes } from '../../client/wire.ts'
 import { CONSENSUS_MESSAGE_BYTES_MAX, GOSSIP_SCORE_BAN_THRESHOLD, PEER_OFFENCES_MAX, TX_MESSAGE_BYTES_MAX } from '../../node/network/index.ts'
 import { cleanup as cleanupReview, registerProjectTx, voteMessage } from '../review/helpers.ts'
 import {
@@ -124,8 +124,9 @@ describe('a rogue genesis peer on gossip', () => {
       { topic: TX_TOPIC, bytes: new Uint8Array(TX_MESSAGE_BYTES_MAX + 1).fill(0x61), why: 'oversize tx' },
       { topic: TX_TOPIC, bytes: randomBytes(300), why: 'random bytes on the txs topic' },
       { topic: TX_TOPIC, bytes: encode({ not: 'a transaction' }), why: 'msgpack of the wrong shape' },
-      { topic: TX_TOPIC, bytes: encodeSignedTx(badSignature), why: 'transaction with a bad signature' },
-      { topic: TX_TOPIC, bytes: signTx(outsider, 'another-chain', 'project.register', 0, build.projectRegister({ registry: 'VCS', projectId: 'p', name: 'p' })).bytes, why: 'wrong chain' },
+      { topic: TX_TOPIC, bytes: encodeTxGossip([encodeSignedTx(badSignature)]), why: 'transaction with a bad signature' },
+      { topic: TX_TOPIC, bytes: encodeSignedTx(badSignature), why: 'a bare signed transaction (not a gossip message of transactions)' },
+      { topic: TX_TOPIC, bytes: encodeTxGossip([signTx(outsider, 'another-chain', 'project.register', 0, build.projectRegister({ registry: 'VCS', projectId: 'p', name: 'p' })).bytes]), why: 'wrong chain' },
       { topic: CONSENSUS_TOPIC, bytes: randomBytes(300), why: 'random bytes on the consensus topic' },
       { topic: CONSENSUS_TOPIC, bytes: encode(['vote', 1, 2, 3]), why: 'msgpack of the wrong shape' },
       { topic: CONSENSUS_TOPIC, bytes: forgedVote(1, 0), why: 'vote of validator 1 signed by a non-validator key' },
@@ -192,8 +193,9 @@ describe('a rogue genesis peer on gossip', () => {
     // message first) is charged once and not banned.
     await b.net.publishTx(text.encode('one stale message'))
     await waitFor('the slip charged', () => a.net.peerOffences(ib.key.peerId)['gossip-rejected'] === 1)
-    await a.net.publishTx(valid.bytes)
-    await waitFor('a valid tx from a at b', () => b.txs.some((bytes) => hex(bytes) === hex(valid.bytes)))
+    const validMessage = encodeTxGossip([valid.bytes])
+    await a.net.publishTx(validMessage)
+    await waitFor('a valid tx from a at b', () => b.txs.some((bytes) => hex(bytes) === hex(validMessage)))
     expect(a.net.bannedPeers().map((ban) => ban.peerId)).toEqual([ir.key.peerId])
     expect(connectedTo(a, ib)).toBe(true)
   })

@@ -19,13 +19,14 @@ import {
   type Genesis,
   type SyncRequest,
   type SyncResponse,
+  encodeTxGossip,
 } from '../../client/wire.ts'
 import type { ConsensusDriver, DriverOptions, Logger, Verdict } from '../../consensus/driver.ts'
 import { Application } from '../../node/app/application.ts'
 import { verifySignature } from '../../node/crypto/verify.ts'
 import { Store } from '../../node/storage/store.ts'
 import { BlockSync, serveBlocks } from '../../node/sync/block-sync.ts'
-import { gossipTxVerdict } from '../../node/mempool/tx-gossip.ts'
+import { gossipTxsVerdict } from '../../node/mempool/tx-gossip.ts'
 import { createConsensusDriver } from '../../node/validator.ts'
 import type { NetworkEndpoint, SimNetwork, Topic } from './network.ts'
 import { NodeClock, type Rng, type Scheduler } from './scheduler.ts'
@@ -199,7 +200,8 @@ export class SimNode implements NetworkEndpoint {
     const app = this.app
     if (!this.up || app === null) return false
     const outcome = await app.submit(bytes)
-    if (outcome.ok && !outcome.alreadyPending && this.up && this.app === app) this.options.network.publish(this.index, 'tx', bytes)
+    // As node.ts gossips them (one transaction per message here: the simulated clients send one at a time).
+    if (outcome.ok && !outcome.alreadyPending && this.up && this.app === app) this.options.network.publish(this.index, 'tx', encodeTxGossip([bytes]))
     return outcome.ok
   }
 
@@ -212,7 +214,7 @@ export class SimNode implements NetworkEndpoint {
     if (topic === 'consensus') return this.driver === null ? 'ignore' : count(this.driver.receive(bytes))
     const app = this.app
     if (app === null) return 'ignore'
-    return app.submit(bytes).then(gossipTxVerdict).then(count)
+    return gossipTxsVerdict(bytes, (signedTx) => app.submit(signedTx)).then(count)
   }
 
   serveBlocks(request: SyncRequest): Promise<SyncResponse> {
