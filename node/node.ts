@@ -72,9 +72,9 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
     logger: logger.child({ module: 'consensus' }),
   })
   // Transactions accepted from clients travel to the other nodes several to a gossip message (mempool/tx-gossip.ts).
-  const txGossip = new TxGossipBatcher((message) => {
-    network.publishTx(message).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'transaction publish failed'))
-  })
+  const txGossip = new TxGossipBatcher((message) =>
+    network.publishTx(message).catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'transaction publish failed')),
+  )
   const sync = new BlockSync(driver, network, () => app.latest.height, logger.child({ module: 'sync' }))
 
   const api = await buildApi({
@@ -106,7 +106,7 @@ export async function startNode(homeArgument: string, options: { logger?: PinoLo
       sync.stop()
       driver?.stop()
       await api.close()
-      txGossip.stop()
+      await txGossip.stop()
       await driver?.idle()
       await network.stop()
       await store.close()

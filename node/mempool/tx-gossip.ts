@@ -20,9 +20,11 @@ export class TxGossipBatcher {
   private pendingBytes = ARRAY_OVERHEAD_BYTES
   private timer: ReturnType<typeof setTimeout> | null = null
   private stopped = false
+  /** Publications not yet settled, awaited by stop(). */
+  private readonly inFlight = new Set<Promise<unknown>>()
 
   constructor(
-    private readonly publish: (message: Uint8Array) => void,
+    private readonly publish: (message: Uint8Array) => Promise<unknown> | void,
     private readonly lingerMs = TX_GOSSIP_LINGER_MS,
   ) {}
 
@@ -44,13 +46,18 @@ export class TxGossipBatcher {
     const message = encodeTxGossip(this.pending)
     this.pending = []
     this.pendingBytes = ARRAY_OVERHEAD_BYTES
-    this.publish(message)
+    const published = this.publish(message)
+    if (published instanceof Promise) {
+      const settled = published.catch(() => undefined).finally(() => this.inFlight.delete(settled))
+      this.inFlight.add(settled)
+    }
   }
 
-  /** Sends what is gathered and takes no more. */
-  stop(): void {
+  /** Sends what is gathered, takes no more, and resolves when every publication so far has settled. */
+  async stop(): Promise<void> {
     this.flush()
     this.stopped = true
+    await Promise.all([...this.inFlight])
   }
 }
 

@@ -14,7 +14,7 @@ describe('the transaction gossip batcher', () => {
     vi.useFakeTimers()
     try {
       const sent: Uint8Array[][] = []
-      const batcher = new TxGossipBatcher((message) => sent.push(decodeTxGossip(message)))
+      const batcher = new TxGossipBatcher((message) => void sent.push(decodeTxGossip(message)))
       const txs = [1, 2, 3].map((n) => new Uint8Array([n]))
       for (const tx of txs) batcher.add(tx)
       expect(sent).toEqual([])
@@ -28,13 +28,13 @@ describe('the transaction gossip batcher', () => {
     }
   })
 
-  it('never builds a message over TX_GOSSIP_TXS_MAX transactions or TX_GOSSIP_BYTES_MAX bytes, and loses none', () => {
+  it('never builds a message over TX_GOSSIP_TXS_MAX transactions or TX_GOSSIP_BYTES_MAX bytes, and loses none', async () => {
     const messages: Uint8Array[] = []
-    const batcher = new TxGossipBatcher((message) => messages.push(message), 60_000)
+    const batcher = new TxGossipBatcher((message) => void messages.push(message), 60_000)
     // Many small ones, then large ones (the largest signed transaction is about 64 KiB).
     const txs = [...Array.from({ length: 3 * TX_GOSSIP_TXS_MAX + 7 }, (_, i) => new Uint8Array(20).fill(i % 256)), ...Array.from({ length: 30 }, (_, i) => new Uint8Array(64 * 1024 + 100).fill(i))]
     for (const tx of txs) batcher.add(tx)
-    batcher.stop()
+    await batcher.stop()
     batcher.add(new Uint8Array([9])) // after stop: taken no more
     for (const message of messages) {
       expect(message.length).toBeLessThanOrEqual(TX_GOSSIP_BYTES_MAX)
@@ -44,6 +44,26 @@ describe('the transaction gossip batcher', () => {
     expect(received.length).toBe(txs.length)
     expect(received.every((tx, i) => Buffer.from(tx).equals(txs[i] as Uint8Array))).toBe(true)
     expect(messages.length).toBeGreaterThan(3)
+  })
+})
+
+describe('the transaction gossip batcher on stop', () => {
+  it('sends what it gathered and resolves only when that publication has settled', async () => {
+    let release: () => void = () => undefined
+    const published: Uint8Array[] = []
+    const batcher = new TxGossipBatcher((message) => {
+      published.push(message)
+      return new Promise<void>((resolve) => (release = resolve))
+    }, 60_000)
+    batcher.add(new Uint8Array([1]))
+    let stopped = false
+    const stopping = batcher.stop().then(() => (stopped = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(published).toHaveLength(1)
+    expect(stopped).toBe(false)
+    release()
+    await stopping
+    expect(stopped).toBe(true)
   })
 })
 
