@@ -19,6 +19,15 @@ function integer(value: string): number {
   return parsed
 }
 
+/** A positional argument read inside an action (commander cannot name it there): the message names it. */
+function integerArgument(name: string, value: string, alternatives = ''): number {
+  try {
+    return integer(value)
+  } catch (error) {
+    throw new InvalidArgumentError(`${name} ${JSON.stringify(value)}: ${(error as Error).message}${alternatives}`)
+  }
+}
+
 function positive(value: string): number {
   if (!/^\d+$/.test(value) || /^0+$/.test(value)) throw new InvalidArgumentError('expected a positive integer (1, 2, ...)')
   return integer(value)
@@ -720,7 +729,7 @@ export function buildProgram(): Command {
   }
   queryCommand('status', 'node status: chain, height, app hash, peers', (client) => client.status())
   queryCommand('tx', 'status and result of a transaction', (client, id) => client.tx(id as string), ['id'])
-  queryCommand('block', 'a block with its transactions, results and commit certificate', (client, height) => client.block(height === 'latest' ? 'latest' : integer(height as string)), ['height'])
+  queryCommand('block', 'a block with its transactions, results and commit certificate', (client, height) => client.block(height === 'latest' ? 'latest' : integerArgument('height', height as string, ' (or latest)')), ['height'])
   queryCommand('account', 'role and nonce of an account', (client, id) => client.account(id as string), ['account'])
   queryCommand('holdings', 'credits held by an account', (client, id) => client.holdings(id as string), ['account'])
   queryCommand('locks', 'live locks an account is owner, secured party or holder of', (client, id) => client.locksOf(id as string), ['account'])
@@ -758,7 +767,7 @@ export function buildProgram(): Command {
   queryCommand('private-retirement', 'a private retirement: its beneficiary commitment and retire events', (client, id) => client.privateRetirement(id as string), ['txId'])
   queryCommand('project', 'one project, with its ratings and MRV attestations', (client, registry, id) => client.project(registry as string, id as string), ['registry', 'projectId'])
   queryCommand('batch', 'one batch with its supply by status and the registry of record of each serial range', (client, id) => client.batch(id as string), ['batchId'])
-  queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integer(serial as string) }), ['space', 'serial'])
+  queryCommand('provenance', 'the history of a serial: issuance, each owner, retirement', (client, space, serial) => client.provenance({ space: space as string, serial: integerArgument('serial', serial as string) }), ['space', 'serial'])
   for (const [name, description] of [
     ['projects', 'registered projects, a page at a time (the answer\'s `next` is the cursor for --after)'],
     ['batches', 'issued batches, a page at a time (the answer\'s `next` is the cursor for --after)'],
