@@ -17,7 +17,7 @@ describe('tonne query positional arguments', () => {
   it('names the height or serial that is not an integer', async () => {
     expect(await refusal(['query', 'block', 'abc'])).toBe('height "abc": expected a non-negative integer (or latest)')
     expect(await refusal(['query', 'block', '1.5'])).toBe('height "1.5": expected a non-negative integer (or latest)')
-    expect(await refusal(['query', 'provenance', 'GS/55555', '-1'])).toMatch(/^serial "-1": expected a non-negative integer$|unknown option/)
+    expect(await refusal(['query', 'provenance', 'GS/55555', '-1'])).toBe('serial "-1": expected a non-negative integer')
     expect(await refusal(['query', 'provenance', 'GS/55555', 'x'])).toBe('serial "x": expected a non-negative integer')
   })
 })
