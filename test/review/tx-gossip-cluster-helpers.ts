@@ -7,6 +7,7 @@ import { findFreePortBlock } from '../../cli/cluster.ts'
 import { generateTestnet, registryAccountName, type TestnetResult } from '../../cli/testnet.ts'
 import { readKeyFile, type KeyPair } from '../../client/keys.ts'
 import { startNode, type RunningNode } from '../../node/node.ts'
+import { waitFor as waitForWithin } from '../network/hostile-helpers.ts'
 
 export interface InProcessCluster {
   testnet: TestnetResult
@@ -32,12 +33,7 @@ export async function startInProcessCluster(count = 4): Promise<InProcessCluster
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export { sleep } from '../network/hostile-helpers.ts'
 
-export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+/** hostile-helpers' waitFor, with a longer default: a whole cluster of real nodes starts here. */
+export const waitFor = (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> => waitForWithin(what, predicate, timeoutMs)
