@@ -143,7 +143,20 @@ async function signer(options: TxOptions): Promise<Signer> {
   return new Signer(keyPair, status.chainId, client)
 }
 
-function selection(options: { batch: string; quantity?: number; range?: { start: number; end: number } }): build.Selection {
+/** The options of a command that selects credits of a batch: --batch with --quantity or --range (see selection). */
+type SelectionOptions = { batch: string; quantity?: number; range?: { start: number; end: number } }
+
+/** A subcommand of `parent` with the --batch, --quantity and --range options that `selection` reads. */
+function selectionCommand(parent: Command, name: string, description: string, quantityHelp: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .requiredOption('--batch <id>', 'batch id')
+    .option('--quantity <n>', quantityHelp, positive)
+    .option('--range <start-end>', 'explicit serial sub-range', range)
+}
+
+function selection(options: SelectionOptions): build.Selection {
   if ((options.quantity === undefined) === (options.range === undefined)) throw new InvalidArgumentError('give exactly one of --quantity and --range')
   return options.range !== undefined ? { batchId: options.batch, range: options.range } : { batchId: options.batch, quantity: options.quantity as number }
 }
@@ -297,21 +310,16 @@ export function buildProgram(): Command {
       .requiredOption('--to <account>', 'receiving account id (64 hex, see tonne keys show FILE)', accountId)
       .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
       .option('--range <start-end>', 'explicit serial sub-range', range),
-  ).action(async (options: TxOptions & { batch: string; to: string; quantity?: number; range?: { start: number; end: number } }) => {
+  ).action(async (options: TxOptions & SelectionOptions & { to: string }) => {
     await sendAndPrint(options, (s) => s.send('credit.transfer', build.creditTransfer({ ...selection(options), to: options.to }), waitOf(options)))
   })
   addTxOptions(
-    tx
-      .command('retire')
-      .description('retire credits (they never move again)')
-      .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits', positive)
-      .option('--range <start-end>', 'explicit serial sub-range', range)
+    selectionCommand(tx, 'retire', 'retire credits (they never move again)', 'number of credits')
       .option('--beneficiary <name>', 'on whose behalf', '')
       .option('--purpose <text>', 'purpose of the retirement', '')
       .option('--reason <text>', 'reason', '')
       .option('--private-beneficiary <name>', 'on whose behalf, kept private: only a salted commitment goes to the ledger; the salt to keep is printed'),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; beneficiary: string; purpose: string; reason: string; privateBeneficiary?: string }) => {
+  ).action(async (options: TxOptions & SelectionOptions & { beneficiary: string; purpose: string; reason: string; privateBeneficiary?: string }) => {
     if (options.privateBeneficiary !== undefined) {
       if (options.beneficiary !== '') throw new InvalidArgumentError('give --beneficiary or --private-beneficiary, not both')
       if (options.privateBeneficiary === '') throw new InvalidArgumentError('--private-beneficiary needs a name')
@@ -329,27 +337,17 @@ export function buildProgram(): Command {
     await sendAndPrint(options, (s) => s.send('credit.retire', build.creditRetire({ ...selection(options), beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), waitOf(options)))
   })
   addTxOptions(
-    tx
-      .command('cancel')
-      .description('cancel credits (their registry of record only: the issuing registry, or the one they were ported to)')
-      .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits', positive)
-      .option('--range <start-end>', 'explicit serial sub-range', range)
+    selectionCommand(tx, 'cancel', 'cancel credits (their registry of record only: the issuing registry, or the one they were ported to)', 'number of credits')
       .requiredOption('--reason <text>', 'reason'),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; reason: string }) => {
+  ).action(async (options: TxOptions & SelectionOptions & { reason: string }) => {
     await sendAndPrint(options, (s) => s.send('credit.cancel', build.creditCancel({ ...selection(options), reason: options.reason }), waitOf(options)))
   })
 
   addTxOptions(
-    tx
-      .command('lock')
-      .description('lock credits as collateral in favour of a secured party until a date (they cannot move; the secured party releases or seizes; at expiry the ledger releases them)')
-      .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
-      .option('--range <start-end>', 'explicit serial sub-range', range)
+    selectionCommand(tx, 'lock', 'lock credits as collateral in favour of a secured party until a date (they cannot move; the secured party releases or seizes; at expiry the ledger releases them)', 'number of credits (lowest serials first)')
       .requiredOption('--secured-party <account>', 'the lender (64 hex account id)', accountId)
       .requiredOption('--until <time>', 'expiry: an ISO date/time (2027-06-30, 2027-06-30T12:00:00Z) or milliseconds since the epoch', instant),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; securedParty: string; until: number }) => {
+  ).action(async (options: TxOptions & SelectionOptions & { securedParty: string; until: number }) => {
     await sendAndPrint(options, (s) => s.send('credit.lock', build.creditLock({ ...selection(options), securedParty: options.securedParty, expiresAtMs: options.until }), waitOf(options)))
   })
   for (const [name, kind, description] of [
@@ -406,18 +404,13 @@ export function buildProgram(): Command {
 
   // Delivery versus payment: prices are integer minor units per tonne (cents for USD: 1250 is USD 12.50 a tonne).
   addTxOptions(
-    tx
-      .command('offer')
-      .description('offer credits for sale at a price per tonne: they are reserved until accepted, cancelled or expired')
-      .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
-      .option('--range <start-end>', 'explicit serial sub-range', range)
+    selectionCommand(tx, 'offer', 'offer credits for sale at a price per tonne: they are reserved until accepted, cancelled or expired', 'number of credits (lowest serials first)')
       .requiredOption('--price <n>', 'price per tonne in integer minor units (cents for USD: 1250 is 12.50)', positive)
       .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
       .option('--buyer <account>', 'the only account that may accept (default: anyone)', accountId)
       .requiredOption('--until <time>', 'expiry: YYYY-MM-DD, an ISO date-time with Z or an offset, or epoch ms', instant)
       .option('--disclose', 'let the trade price be shown (only if the buyer agrees too)', false),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number }; price: number; currency: string; buyer?: string; until: number; disclose: boolean }) => {
+  ).action(async (options: TxOptions & SelectionOptions & { price: number; currency: string; buyer?: string; until: number; disclose: boolean }) => {
     await sendAndPrint(options, (s) =>
       s.send('trade.offer', build.tradeOffer({ ...selection(options), pricePerTonne: options.price, currency: options.currency, buyer: options.buyer ?? '', expiresAtMs: options.until, disclosePrice: options.disclose }), waitOf(options)),
     )
@@ -449,7 +442,7 @@ export function buildProgram(): Command {
       .requiredOption('--currency <code>', 'currency code, e.g. USD', currency)
       .requiredOption('--until <time>', 'the swap is valid in blocks up to this time', instant)
       .option('--disclose', 'both parties let the price be shown', false),
-  ).action(async (options: TxOptions & { sellerKey: string; batch: string; quantity?: number; range?: { start: number; end: number }; price: number; currency: string; until: number; disclose: boolean }) => {
+  ).action(async (options: TxOptions & SelectionOptions & { sellerKey: string; price: number; currency: string; until: number; disclose: boolean }) => {
     await sendAndPrint(options, (s) => {
       const seller = readKeyFile(options.sellerKey)
       const terms = build.swapTerms({ ...selection(options), seller: bytesToHex(seller.publicKey), buyer: s.accountId, pricePerTonne: options.price, currency: options.currency, expiresAtMs: options.until, discloseSeller: options.disclose, discloseBuyer: options.disclose })
@@ -614,13 +607,8 @@ export function buildProgram(): Command {
 
   // Fractions: amounts are exact decimals (tonnes by default, or kg / g), turned into integer parts of 1/1_000_000 t.
   addTxOptions(
-    tx
-      .command('fractionalise')
-      .description('turn whole credits of a batch into parts (1_000_000 per tonne) that keep their serials')
-      .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits (lowest serials first)', positive)
-      .option('--range <start-end>', 'explicit serial sub-range', range),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
+    selectionCommand(tx, 'fractionalise', 'turn whole credits of a batch into parts (1_000_000 per tonne) that keep their serials', 'number of credits (lowest serials first)'),
+  ).action(async (options: TxOptions & SelectionOptions) => {
     await sendAndPrint(options, (s) => s.send('credit.fractionalise', build.creditFractionalise(selection(options)), waitOf(options)))
   })
   addTxOptions(
@@ -648,13 +636,8 @@ export function buildProgram(): Command {
     await sendAndPrint(options, (s) => s.send('fraction.retire', build.fractionRetire({ batchId: options.batch, amount: options.amount, fromSerial: options.fromSerial ?? 0, beneficiary: options.beneficiary, purpose: options.purpose, reason: options.reason }), waitOf(options)))
   })
   addTxOptions(
-    tx
-      .command('recombine')
-      .description('get whole credits back from serials whose every part you hold')
-      .requiredOption('--batch <id>', 'batch id')
-      .option('--quantity <n>', 'number of credits (your lowest fully held serials)', positive)
-      .option('--range <start-end>', 'explicit serial sub-range', range),
-  ).action(async (options: TxOptions & { batch: string; quantity?: number; range?: { start: number; end: number } }) => {
+    selectionCommand(tx, 'recombine', 'get whole credits back from serials whose every part you hold', 'number of credits (your lowest fully held serials)'),
+  ).action(async (options: TxOptions & SelectionOptions) => {
     await sendAndPrint(options, (s) => s.send('credit.recombine', build.creditRecombine(selection(options)), waitOf(options)))
   })
   // Composites: classes of units of one tonne made of fractions that meet the class's rules.

@@ -8,14 +8,12 @@ import {
   canonicalEvidence,
   decode,
   decodeBlock,
-  decodeSignedTx,
   encode,
   encodeBlock,
   evidenceHashOf,
   evidenceId,
   EVIDENCE_BYTES_MAX,
   hexToBytes,
-  txId,
   txsHash,
   ZERO_HASH,
   type Block,
@@ -146,9 +144,9 @@ export class Application {
   async submit(bytes: Uint8Array): Promise<SubmitOutcome & { checked?: CheckedTx }> {
     // A transaction already committed is answered before its signature is checked: its id (over txBytes) is in the
     // store whatever signature this copy carries, so replaying committed transactions costs a read, not a check.
-    const committedId = await this.committedIdOf(bytes)
-    if (committedId !== null) return { ok: true, id: committedId, alreadyPending: true }
-    const result = this.verifier.check(bytes)
+    const opened = this.verifier.envelope(bytes)
+    if (opened.ok && (await this.store.state.get('tx/' + opened.id)) !== undefined) return { ok: true, id: opened.id, alreadyPending: true }
+    const result = this.verifier.check(bytes, opened)
     if (!result.ok) return result
     const { checked } = result
     // The nonce first, then the result record: a block committing this transaction between the two reads is then
@@ -158,17 +156,6 @@ export class Application {
     if (committed !== undefined) return { ok: true, id: checked.id, alreadyPending: true, checked }
     const outcome = this.mempool.add(checked, nonce)
     return { ...outcome, checked }
-  }
-
-  /** The id of these signed-transaction bytes if a committed block holds it; null otherwise or when malformed. */
-  private async committedIdOf(bytes: Uint8Array): Promise<string | null> {
-    let id: string
-    try {
-      id = txId(decodeSignedTx(bytes).txBytes)
-    } catch {
-      return null
-    }
-    return (await this.store.state.get('tx/' + id)) === undefined ? null : id
   }
 
   /**

@@ -20,6 +20,14 @@ export interface CheckedTx {
 
 export type CheckResult = { ok: true; checked: CheckedTx } | { ok: false; code: string; message: string }
 
+/** Signed-transaction bytes split into txBytes and signature, with the transaction id (sha256 of txBytes). */
+export interface Envelope {
+  ok: true
+  id: string
+  txBytes: Uint8Array
+  signature: Uint8Array
+}
+
 export class TxVerifier {
   private readonly verified = new Map<string, CheckedTx>()
   private bytes = 0
@@ -38,15 +46,20 @@ export class TxVerifier {
     return this.bytes
   }
 
-  check(bytes: Uint8Array): CheckResult {
-    let txBytes: Uint8Array
-    let signature: Uint8Array
+  /** The envelope of signed-transaction bytes and its id (txBytes and signature split, nothing checked yet). */
+  envelope(bytes: Uint8Array): Envelope | Extract<CheckResult, { ok: false }> {
     try {
-      ;({ txBytes, signature } = decodeSignedTx(bytes))
+      const { txBytes, signature } = decodeSignedTx(bytes)
+      return { ok: true, id: txId(txBytes), txBytes, signature }
     } catch (error) {
-      return fail(error)
+      return fail(error) as Extract<CheckResult, { ok: false }>
     }
-    const id = txId(txBytes)
+  }
+
+  /** `opened`: the envelope of `bytes` when the caller already has it (so it is not decoded twice). */
+  check(bytes: Uint8Array, opened: ReturnType<TxVerifier['envelope']> = this.envelope(bytes)): CheckResult {
+    if (!opened.ok) return opened
+    const { id, txBytes, signature } = opened
     // The id covers txBytes only: a cached verdict holds for the very signed bytes it was given, not for the same
     // transaction with another signature.
     const cached = this.verified.get(id)
